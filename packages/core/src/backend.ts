@@ -1,0 +1,72 @@
+import type { ImageContentType, ResolvedGenerateRequest } from './types.js'
+
+/** What a backend is doing, as `GET /ready` reports it. */
+export type BackendState = 'starting' | 'warming_up' | 'ready' | 'restarting' | 'stopped'
+
+/** One generation handed to a {@link Backend}. */
+export interface BackendJob {
+  /** The queue request id; stable across resubmissions. */
+  readonly id: string
+  /** The validated request with defaults applied. */
+  readonly input: ResolvedGenerateRequest
+  /** Aborted when the job is cancelled or times out; the backend must stop work and reject. */
+  readonly signal: AbortSignal
+  /** Reports sampling progress (`step` of `totalSteps`, 0-based start allowed). */
+  reportProgress(step: number, totalSteps: number): void
+  /** Adds a line to the job's logs, shown in queue statuses. */
+  log(message: string, level?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'): void
+}
+
+/** The encoded image a backend returns. */
+export interface BackendImage {
+  /** The encoded bytes. */
+  bytes: Uint8Array
+  /** The encoding of `bytes`. */
+  contentType: ImageContentType
+  /** Width in pixels. */
+  width: number
+  /** Height in pixels. */
+  height: number
+  /** Milliseconds the backend spent generating (text encode, sampling, decode). */
+  inferenceMs: number
+  /** Milliseconds the backend spent encoding the image. */
+  encodeMs: number
+}
+
+/**
+ * A source of images: the synthetic painter, ComfyUI, or anything else.
+ * The job engine owns ordering, cancel and timeouts; a backend only runs what it is given.
+ */
+export interface Backend {
+  /** Short name reported by `/ready` and metrics, for example `synthetic` or `comfyui`. */
+  readonly name: string
+  /** How many jobs the engine may hand over at once (ComfyUI: 2, so its own queue never runs dry). @default 1 */
+  readonly concurrency?: number
+  /** Current state; the server answers `/ready` with 200 only when this is `ready`. */
+  state(): BackendState
+  /** Starts the backend and warms it up; resolves when it can take jobs. */
+  start?(): Promise<void>
+  /** Runs one generation. Rejects with a {@link BackendError} on failure, or with the signal's reason when aborted. */
+  run(job: BackendJob): Promise<BackendImage>
+  /** Stops the backend and releases its resources. */
+  close?(): Promise<void>
+}
+
+/** Why a backend failed, which decides the HTTP status the caller sees. */
+export type BackendErrorKind = 'execution_failed' | 'out_of_memory' | 'unavailable' | 'timeout' | 'invalid_input'
+
+/**
+ * A failure inside a backend, carrying the kind that maps to the API status:
+ * `execution_failed`/`out_of_memory` → 502, `unavailable` → 503 (the job is retried), `timeout` → 504, `invalid_input` → 422.
+ * @example throw new BackendError('out_of_memory', 'CUDA out of memory in node 13 (SamplerCustom)')
+ */
+export class BackendError extends Error {
+  override readonly name = 'BackendError'
+  /** The failure kind. */
+  readonly kind: BackendErrorKind
+
+  constructor(kind: BackendErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.kind = kind
+  }
+}
