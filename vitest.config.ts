@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config'
+
+/** Source-first resolution: workspace packages resolve to their `src/` through the `genimage-source` condition. */
+const sourceFirst = {
+  resolve: { conditions: ['genimage-source'] },
+  ssr: { resolve: { conditions: ['genimage-source'] } },
+}
+
+export default defineConfig({
+  ...sourceFirst,
+  test: {
+    projects: [
+      { extends: true, test: { name: 'core', include: ['packages/core/{src,test}/**/*.test.ts'] } },
+      { extends: true, test: { name: 'client', include: ['packages/client/{src,test}/**/*.test.ts'] } },
+      { extends: true, test: { name: 'mocks', include: ['packages/mocks/{src,test}/**/*.test.ts'], exclude: ['**/*.browser.test.ts'] } },
+      { extends: true, test: { name: 'server', include: ['packages/server/{src,test}/**/*.test.ts'], testTimeout: 30_000 } },
+      { extends: true, test: { name: 'contract', include: ['test/**/*.test.ts'], testTimeout: 30_000 } },
+    ],
+  },
+})
