@@ -11,6 +11,7 @@ export const generateRequestSchema = {
       "type": "string",
       "minLength": 1,
       "maxLength": 2000,
+      "pattern": "\\S",
       "description": "What to draw. Must contain a non-space character.",
       "examples": [
         "beautiful landscape scenery glass bottle with a galaxy inside"

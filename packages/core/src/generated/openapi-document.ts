@@ -1071,6 +1071,7 @@ export const openApiDocument = {
             "type": "string",
             "minLength": 1,
             "maxLength": 2000,
+            "pattern": "\\S",
             "description": "What to draw. Must contain a non-space character.",
             "examples": [
               "beautiful landscape scenery glass bottle with a galaxy inside"
@@ -1555,6 +1556,7 @@ export const openApiDocument = {
           },
           "ctx": {
             "type": "object",
+            "additionalProperties": true,
             "description": "The constraint that failed, for example `{\"multiple_of\": 8}`."
           }
         }

@@ -390,7 +390,9 @@ export type components = {
             /** @description The offending value, when there is one. */
             input?: unknown;
             /** @description The constraint that failed, for example `{"multiple_of": 8}`. */
-            ctx?: Record<string, never>;
+            ctx?: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: {

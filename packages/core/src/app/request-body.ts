@@ -1,0 +1,63 @@
+import { HttpProblem } from '../errors.js'
+import { parseJsonBody } from '../validation/generate-request.js'
+
+/**
+ * Reads a JSON request body: 415 unless `Content-Type` is JSON, 413 past `maxBytes` (checked while streaming,
+ * so a huge body is never buffered), 400 when it does not parse.
+ * @example const body = await readJsonBody(request, 65_536)
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const contentType = request.headers.get('content-type') ?? ''
+  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new HttpProblem(415, `Content-Type must be application/json (got ${contentType ? `'${contentType}'` : 'none'})`)
+  }
+  const tooLarge = (): HttpProblem => new HttpProblem(413, `Request body is larger than ${maxBytes} bytes`)
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+  if (declared > maxBytes) throw tooLarge()
+  if (!request.body) return parseJsonBody('')
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let received = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    received += value.byteLength
+    if (received > maxBytes) {
+      await reader.cancel()
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(received)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new HttpProblem(400, 'Request body is not valid UTF-8')
+  }
+  return parseJsonBody(text)
+}
+
+/**
+ * A stable fingerprint of a route and its JSON body (object keys sorted), for idempotency checks.
+ * @example fingerprint('generate', { b: 1, a: 2 }) === fingerprint('generate', { a: 2, b: 1 })
+ */
+export function fingerprint(route: string, body: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical)
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+      )
+    }
+    return value
+  }
+  return `${route}:${JSON.stringify(canonical(body))}`
+}

@@ -1,0 +1,26 @@
+import type { Hono } from 'hono'
+import { HttpProblem } from '../../errors.js'
+import type { AppContext } from '../context.js'
+
+/** The only file keys the API ever hands out: a content hash and one extension. */
+export const FILE_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}\.(png|jpeg|webp)$/
+
+/** `GET /files/{key}`: stored images, immutable and content-addressed. */
+export function registerFileRoutes(app: Hono, context: AppContext): void {
+  app.get('/files/:key', async (c) => {
+    const key = c.req.param('key')
+    if (!FILE_KEY_PATTERN.test(key)) {
+      throw new HttpProblem(400, 'Invalid file key: expected <letters, digits, - or _>.<png|jpeg|webp>')
+    }
+    const etag = `"${key}"`
+    const image = await context.engine.store.get(key)
+    if (!image) throw new HttpProblem(404, `File ${key} not found`)
+    const headers = { etag, 'cache-control': 'public, max-age=31536000, immutable' }
+    if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, headers)
+    return c.body(image.bytes as Uint8Array<ArrayBuffer>, 200, {
+      ...headers,
+      'content-type': image.contentType,
+      'content-length': String(image.bytes.byteLength),
+    })
+  })
+}

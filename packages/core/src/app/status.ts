@@ -1,0 +1,65 @@
+import type { JobSnapshot } from '../engine/job.js'
+import type { GenerateResponse, QueueStatus, QueueSubmitResponse } from '../types.js'
+import { toBase64 } from '../util/base64.js'
+
+/** Absolute URLs of one queue request. */
+export interface RequestUrls {
+  status_url: string
+  response_url: string
+  cancel_url: string
+}
+
+/**
+ * The queue URLs of a request under `base` (origin plus base path).
+ * @example requestUrls('http://localhost:8787', 'abc').status_url // 'http://localhost:8787/queue/requests/abc/status'
+ */
+export function requestUrls(base: string, id: string): RequestUrls {
+  const response_url = `${base}/queue/requests/${encodeURIComponent(id)}`
+  return { status_url: `${response_url}/status`, response_url, cancel_url: `${response_url}/cancel` }
+}
+
+/** The body of `POST /queue/generate`. */
+export function submitBody(job: JobSnapshot, urls: RequestUrls): QueueSubmitResponse {
+  return { request_id: job.id, status: 'IN_QUEUE', queue_position: job.queuePosition, ...urls }
+}
+
+/** The queue status object of a job (fal's shape plus `progress`, `outcome` and `error`). */
+export function statusBody(job: JobSnapshot, urls: RequestUrls, includeLogs: boolean): QueueStatus {
+  const logs = includeLogs ? [...job.logs] : []
+  const common = { request_id: job.id, response_url: urls.response_url }
+  switch (job.state) {
+    case 'IN_QUEUE':
+      return { status: 'IN_QUEUE', ...common, queue_position: job.queuePosition }
+    case 'IN_PROGRESS':
+      return { status: 'IN_PROGRESS', ...common, progress: job.progress, logs }
+    default:
+      return {
+        status: 'COMPLETED',
+        ...common,
+        logs,
+        outcome: job.outcome ?? 'failed',
+        ...(job.error ? { error: job.error.message } : {}),
+        ...(job.timings ? { metrics: { inference_time: job.timings.inference_ms / 1000 } } : {}),
+      }
+  }
+}
+
+/** The generate response of a succeeded job; `fileUrl` maps a store key to its public URL. */
+export function resultBody(job: JobSnapshot, fileUrl: (key: string) => string): GenerateResponse {
+  const image = job.image!
+  const url = image.inlineBytes
+    ? `data:${image.contentType};base64,${toBase64(image.inlineBytes)}`
+    : fileUrl(image.key)
+  return {
+    image: {
+      url,
+      content_type: image.contentType,
+      file_name: image.key,
+      file_size: image.fileSize,
+      width: image.width,
+      height: image.height,
+    },
+    seed: job.input.seed,
+    timings: job.timings!,
+  }
+}

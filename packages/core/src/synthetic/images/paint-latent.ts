@@ -1,0 +1,139 @@
+/** Largest side the encoders accept (the WebP lossless limit); the API itself stops at 1024. */
+const MAX_SIDE = 16384
+
+/**
+ * Paints the deterministic latent grid of a synthetic image: (width/8)×(height/8) RGB cells, row-major, 3 bytes each.
+ * Two to four colours picked from the prompt and seed blend smoothly across the frame, with a soft vignette and a
+ * little per-cell grain, so different prompts or seeds give visibly different pictures.
+ * @example
+ * const latent = paintLatent('a lighthouse at dusk', 42, 512, 512) // 64 × 64 × 3 bytes
+ * const png = encodePng(latent, 512, 512)
+ */
+export function paintLatent(prompt: string, seed: number, width: number, height: number): Uint8Array {
+  checkSize(width, height)
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer in 0..2^53-1, got ${seed}`)
+  let state = seedState(prompt, seed)
+  const rand = (): number => {
+    state = (state + 0x6d2b79f5) | 0
+    let t = Math.imul(state ^ (state >>> 15), state | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+
+  const cols = width / 8
+  const rows = height / 8
+  // Coordinates are in units of the longer side, so blobs stay round on wide or tall frames.
+  const extentX = width / Math.max(width, height)
+  const extentY = height / Math.max(width, height)
+
+  const count = 2 + Math.floor(rand() * 3)
+  const hue0 = rand()
+  const hueStep = (0.06 + rand() * 0.32) * (rand() < 0.5 ? -1 : 1)
+  const brightFirst = rand() < 0.5 ? 0 : 1
+  const red = new Float64Array(count)
+  const green = new Float64Array(count)
+  const blue = new Float64Array(count)
+  const cx = new Float64Array(count)
+  const cy = new Float64Array(count)
+  for (let i = 0; i < count; i++) {
+    const hue = hue0 + i * hueStep + (rand() - 0.5) * 0.05
+    const sat = 0.4 + rand() * 0.5
+    const light = (i + brightFirst) % 2 === 0 ? 0.55 + rand() * 0.25 : 0.2 + rand() * 0.3
+    const [r, g, b] = hslToRgb(hue - Math.floor(hue), sat, light)
+    red[i] = r
+    green[i] = g
+    blue[i] = b
+    cx[i] = (rand() * 1.3 - 0.15) * extentX
+    cy[i] = (rand() * 1.3 - 0.15) * extentY
+  }
+  const softness = 0.015 + rand() * 0.08
+  const vignette = (0.12 + rand() * 0.25) / (0.25 * (extentX * extentX + extentY * extentY))
+  const midX = extentX / 2
+  const midY = extentY / 2
+  const grain = 3 + rand() * 4
+
+  const out = new Uint8Array(cols * rows * 3)
+  const step = 8 / Math.max(width, height)
+  let p = 0
+  for (let y = 0; y < rows; y++) {
+    const v = (y + 0.5) * step
+    const dvy = (v - midY) * (v - midY)
+    for (let x = 0; x < cols; x++, p += 3) {
+      const u = (x + 0.5) * step
+      let sw = 0
+      let sr = 0
+      let sg = 0
+      let sb = 0
+      for (let i = 0; i < count; i++) {
+        const dx = u - cx[i]!
+        const dy = v - cy[i]!
+        const d = dx * dx + dy * dy + softness
+        const wgt = 1 / (d * d)
+        sw += wgt
+        sr += wgt * red[i]!
+        sg += wgt * green[i]!
+        sb += wgt * blue[i]!
+      }
+      const shade = (1 - vignette * ((u - midX) * (u - midX) + dvy)) / sw
+      const noise = (rand() - 0.5) * 2 * grain + 0.5
+      // Uint8Array wraps out-of-range values, so clamp by hand; `| 0` on the +0.5-biased value rounds half up.
+      out[p] = clamp(sr * shade + noise)
+      out[p + 1] = clamp(sg * shade + noise)
+      out[p + 2] = clamp(sb * shade + noise)
+    }
+  }
+  return out
+}
+
+/**
+ * Throws a RangeError unless `latent` is the (width/8)×(height/8)×3 grid of a positive, multiple-of-8 size.
+ * @example
+ * checkLatent(new Uint8Array(64 * 64 * 3), 512, 512) // ok
+ */
+export function checkLatent(latent: Uint8Array, width: number, height: number): void {
+  checkSize(width, height)
+  const expected = (width / 8) * (height / 8) * 3
+  if (latent.length !== expected) {
+    throw new RangeError(`latent must hold ${expected} bytes for ${width}×${height}, got ${latent.length}`)
+  }
+}
+
+function checkSize(width: number, height: number): void {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 8 || v > MAX_SIDE || v % 8 !== 0) {
+      throw new RangeError(`${name} must be a multiple of 8 in 8..${MAX_SIDE}, got ${v}`)
+    }
+  }
+}
+
+/** FNV-1a over the prompt's UTF-16 code units, mixed with both 32-bit halves of the seed (murmur3 finaliser). */
+function seedState(prompt: string, seed: number): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < prompt.length; i++) h = Math.imul(h ^ prompt.charCodeAt(i), 0x01000193)
+  const lo = seed >>> 0
+  const hi = (seed / 4294967296) >>> 0
+  return fmix32((fmix32(fmix32(h ^ 0x6a09e667) ^ lo) + 0x9e3779b9) ^ hi)
+}
+
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+function clamp(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : v | 0
+}
+
+function hslToRgb(h: number, s: number, l: number): [number, number, number] {
+  const c = (1 - Math.abs(2 * l - 1)) * s
+  const hp = h * 6
+  const x = c * (1 - Math.abs((hp % 2) - 1))
+  const m = l - c / 2
+  const [r, g, b] =
+    hp < 1 ? [c, x, 0] : hp < 2 ? [x, c, 0] : hp < 3 ? [0, c, x] : hp < 4 ? [0, x, c] : hp < 5 ? [x, 0, c] : [c, 0, x]
+  return [(r + m) * 255, (g + m) * 255, (b + m) * 255]
+}
