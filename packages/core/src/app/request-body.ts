@@ -23,7 +23,8 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     if (done) break
     received += value.byteLength
     if (received > maxBytes) {
-      await reader.cancel()
+      // Not awaited: cancelling one branch of a tee'd (cloned) body settles only when the other branch does.
+      void reader.cancel().catch(() => {})
       throw tooLarge()
     }
     chunks.push(value)

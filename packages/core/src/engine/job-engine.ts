@@ -31,6 +31,8 @@ export interface JobEngineOptions {
   createId?: () => string
   /** Called when a job ran past its timeout, after it was aborted (the server restarts a hung backend here). */
   onJobTimeout?: (jobId: string) => void
+  /** Called once with the final snapshot of every job that completes (succeeded, failed or cancelled). */
+  onJobFinished?: (snapshot: JobSnapshot) => void
 }
 
 /** How a caller asks for a job. */
@@ -116,6 +118,7 @@ export class JobEngine {
   readonly #now: () => number
   readonly #createId: () => string
   readonly #onJobTimeout: ((jobId: string) => void) | undefined
+  readonly #onJobFinished: ((snapshot: JobSnapshot) => void) | undefined
   #running = 0
   #draining = false
   #recentDurationsMs: number[] = []
@@ -136,6 +139,7 @@ export class JobEngine {
     this.#now = options.now ?? defaultNow
     this.#createId = options.createId ?? (() => crypto.randomUUID())
     this.#onJobTimeout = options.onJobTimeout
+    this.#onJobFinished = options.onJobFinished
     this.#ledger = new IdempotencyLedger(options.idempotencyTtlMs ?? 86_400_000, this.#now)
     this.#jobsTotal = this.metrics.counter('genimage_jobs_total', 'Finished jobs by outcome.')
     this.#errorsTotal = this.metrics.counter('genimage_errors_total', 'Failed jobs by HTTP status.')
@@ -368,6 +372,7 @@ export class JobEngine {
     job.listeners.clear()
     job.complete()
     this.#retain(job)
+    this.#onJobFinished?.(this.#snapshot(job))
   }
 
   #retain(job: Job): void {

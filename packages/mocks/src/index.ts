@@ -1,0 +1,9 @@
+/**
+ * @genimage/mocks: MSW handlers that answer like the genimage API, for any runtime.
+ * Use `@genimage/mocks/node` or `@genimage/mocks/browser` for ready-made servers and workers.
+ * @module
+ */
+export type { MockControls } from './controls.js'
+export type { GenimageMock, GenimageMockOptions } from './mock.js'
+export { createGenimageMock, createHandlers } from './mock.js'
+export type { ScenarioOptions, Scenarios } from './scenarios.js'

@@ -1,0 +1,143 @@
+import {
+  BackendError,
+  createApp,
+  createSyntheticBackend,
+  JobEngine,
+  MemoryImageStore,
+  type Backend,
+  type BackendJob,
+} from '@genimage/core'
+import { http, type HttpHandler } from 'msw'
+import { createStepGate, type MockControls } from './controls.js'
+import { API_ROUTES } from './routes.js'
+import { createScenarios, type Scenarios } from './scenarios.js'
+
+/** Options of {@link createGenimageMock}. */
+export interface GenimageMockOptions {
+  /**
+   * The API base URL your client uses; only requests under it are answered. A relative URL such as `/api` resolves
+   * against the page's origin in browsers.
+   * @default 'http://localhost:8787'
+   */
+  baseUrl?: string
+  /** `'manual'`: generations wait at each step for `controls.step()`; `'auto'`: they run by themselves. @default 'auto' */
+  mode?: 'auto' | 'manual'
+  /** Simulated time per sampling step in `auto` mode, in ms. @default 0 */
+  stepMs?: number
+  /** Simulated fixed time per image in `auto` mode (text encode + decode), in ms. @default 0 */
+  overheadMs?: number
+  /** Jobs allowed to wait before 429. @default 64 */
+  maxQueueSize?: number
+  /** Longest a generation may run before 504. @default 60000 */
+  jobTimeoutMs?: number
+  /** API keys to require, like a real server configured with `API_KEYS`. @default [] (no auth) */
+  apiKeys?: string[]
+}
+
+/** A mocked genimage API: MSW handlers, scenario helpers and step controls over one in-memory queue. */
+export interface GenimageMock {
+  /** The handlers to pass to `setupServer(...)`, `setupWorker(...)` or `server.use(...)`. */
+  readonly handlers: HttpHandler[]
+  /** One-off behaviours (errors, latency, stuck queue) for `server.use(...)`. */
+  readonly scenarios: Scenarios
+  /** Step-by-step control of generations (`mode: 'manual'`). */
+  readonly controls: MockControls
+  /** The base URL the handlers answer under. */
+  readonly baseUrl: string
+  /** Forgets every job and image; call it in `afterEach`. */
+  reset(): void
+}
+
+/** An armed failure: the next job fails with `error` before running `step`. */
+interface PlannedFailure {
+  step: number
+  error: BackendError
+}
+
+const resolveBaseUrl = (baseUrl: string): string => {
+  const trimmed = baseUrl.replace(/\/+$/, '')
+  if (/^https?:\/\//i.test(trimmed)) return trimmed
+  const origin = typeof location === 'undefined' ? undefined : location.origin
+  if (trimmed.startsWith('/') && origin) return `${origin}${trimmed}`
+  throw new TypeError(`baseUrl must be an absolute http(s) URL, or a path such as '/api' in a browser (got '${baseUrl}')`)
+}
+
+/**
+ * Creates a mocked genimage API backed by the same app and validators as the real server, painting real images.
+ * @example
+ * const genimage = createGenimageMock({ baseUrl: 'https://api.example.com' })
+ * const server = setupServer(...genimage.handlers)
+ */
+export function createGenimageMock(options: GenimageMockOptions = {}): GenimageMock {
+  const baseUrl = resolveBaseUrl(options.baseUrl ?? 'http://localhost:8787')
+  const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '')
+  const gate = createStepGate(options.mode === 'manual')
+  const plannedFailures: PlannedFailure[] = []
+  const failures = new Map<string, PlannedFailure>()
+
+  const synthetic = createSyntheticBackend({
+    stepMs: options.stepMs ?? 0,
+    overheadMs: options.overheadMs ?? 0,
+    beforeStep: async (job: BackendJob, step: number) => {
+      const failure = failures.get(job.id)
+      if (failure && step >= failure.step) throw failure.error
+      await gate.beforeStep(job, step)
+    },
+  })
+  const backend: Backend = {
+    ...synthetic,
+    run(job) {
+      const planned = plannedFailures.shift()
+      if (planned) failures.set(job.id, planned)
+      return synthetic
+        .run(job)
+        .then((image) => {
+          // A job with fewer steps than planned still fails, after its last step.
+          const failure = failures.get(job.id)
+          if (failure) throw failure.error
+          return image
+        })
+        .finally(() => failures.delete(job.id))
+    },
+  }
+
+  const build = () => {
+    const engine = new JobEngine({
+      backend,
+      store: new MemoryImageStore(),
+      maxQueueSize: options.maxQueueSize,
+      jobTimeoutMs: options.jobTimeoutMs,
+      onJobFinished: (snapshot) => gate.jobCompleted(snapshot.id),
+    })
+    return { engine, app: createApp({ engine, basePath, apiKeys: options.apiKeys }) }
+  }
+  let current = build()
+  gate.idle = async () => {
+    while (current.engine.running + current.engine.queueDepth > 0) await new Promise((r) => setTimeout(r, 1))
+  }
+
+  const answer = ({ request }: { request: Request }) => current.app.fetch(request)
+  const handlers = API_ROUTES.map(({ method, path }) => http[method](`${baseUrl}${path}`, answer))
+
+  return {
+    handlers,
+    baseUrl,
+    controls: gate,
+    scenarios: createScenarios({
+      baseUrl,
+      failNextJob: (step, error) => plannedFailures.push({ step, error }),
+    }),
+    reset() {
+      plannedFailures.length = 0
+      current = build()
+    },
+  }
+}
+
+/**
+ * The handlers of a mocked genimage API with default settings; shorthand for `createGenimageMock(options).handlers`.
+ * @example const server = setupServer(...createHandlers({ baseUrl: 'https://api.example.com' }))
+ */
+export function createHandlers(options: GenimageMockOptions = {}): HttpHandler[] {
+  return createGenimageMock(options).handlers
+}

@@ -1,0 +1,389 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dataUriBytes, decodeImage } from './images.js'
+import type { ContractTarget, RunningTarget, TargetOptions } from './target.js'
+
+/** Prompts differ per test so no target can answer from a cache. */
+let promptCounter = 0
+const prompt = (label: string): string => `contract ${label} ${Date.now()} ${(promptCounter += 1)}`
+
+const SLOW_BODY = { width: 1024, height: 1024, num_inference_steps: 4 }
+
+interface Api {
+  target: RunningTarget
+  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>
+  generate(body: unknown, headers?: Record<string, string>): Promise<Response>
+  submit(body: unknown, headers?: Record<string, string>): Promise<Response>
+  waitForCompletion(id: string, timeoutMs?: number): Promise<Record<string, unknown>>
+}
+
+const connect = (target: RunningTarget): Api => {
+  const api: Api = {
+    target,
+    request(path, init = {}) {
+      const { json, ...rest } = init
+      const headers = new Headers(rest.headers)
+      if (json !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json')
+      return target.fetch(path.startsWith('http') ? path : `${target.baseUrl}${path}`, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      })
+    },
+    generate: (body, headers) => api.request('/generate', { method: 'POST', json: body, headers }),
+    submit: (body, headers) => api.request('/queue/generate', { method: 'POST', json: body, headers }),
+    async waitForCompletion(id, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const status = (await (await api.request(`/queue/requests/${id}/status`)).json()) as Record<string, unknown>
+        if (status.status === 'COMPLETED') return status
+        if (Date.now() > deadline) throw new Error(`request ${id} did not complete: ${JSON.stringify(status)}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
+  }
+  return api
+}
+
+/** Starts the target with `options` for the tests registered inside `body`. */
+const withTarget = (target: ContractTarget, options: TargetOptions, body: (api: () => Api) => void): void => {
+  let api: Api | undefined
+  beforeAll(async () => {
+    api = connect(await target.start(options))
+  }, 120_000)
+  afterAll(async () => {
+    await api?.target.close()
+  })
+  body(() => api!)
+}
+
+const expectRequestId = (response: Response): void => {
+  expect(response.headers.get('x-request-id')).toMatch(/^[\w.:@-]{1,128}$/)
+}
+
+const readSse = async (response: Response): Promise<Record<string, unknown>[]> => {
+  const text = await response.text()
+  return text
+    .split(/\r?\n\r?\n/)
+    .filter((block) => /^event: status$/m.test(block))
+    .map((block) => JSON.parse(block.split(/\r?\n/).find((line) => line.startsWith('data: '))!.slice(6)))
+}
+
+/**
+ * The contract every genimage implementation must honour: the same assertions for the mocks in-process, the mock
+ * HTTP server, the server with a fake ComfyUI and the server with a real one.
+ */
+export function defineContractSuite(target: ContractTarget): void {
+  describe(`contract: ${target.name}`, () => {
+    describe('generate', () => {
+      withTarget(target, {}, (api) => {
+        it('answers POST /generate with an image of the requested size that the URL serves', async () => {
+          const response = await api().generate({ prompt: prompt('generate'), width: 768, height: 512, seed: 7 })
+          expect(response.status).toBe(200)
+          expectRequestId(response)
+          const body = (await response.json()) as Record<string, any>
+          expect(body.seed).toBe(7)
+          expect(body.image).toMatchObject({ content_type: 'image/png', width: 768, height: 512 })
+          expect(Object.keys(body.timings).sort()).toEqual(['encode_ms', 'inference_ms', 'queue_ms', 'total_ms'])
+          const file = await api().request(body.image.url)
+          expect(file.status).toBe(200)
+          expect(file.headers.get('content-type')).toBe('image/png')
+          expect(file.headers.get('cache-control')).toContain('immutable')
+          const bytes = new Uint8Array(await file.arrayBuffer())
+          expect(bytes.byteLength).toBe(body.image.file_size)
+          expect(await decodeImage(bytes)).toEqual({ format: 'png', width: 768, height: 512 })
+        })
+
+        it('picks a seed when none is given and returns it', async () => {
+          const body = (await (await api().generate({ prompt: prompt('seed') })).json()) as Record<string, any>
+          expect(Number.isSafeInteger(body.seed)).toBe(true)
+          expect(body.seed).toBeGreaterThanOrEqual(0)
+          expect(body.image).toMatchObject({ width: 512, height: 512 })
+        })
+
+        it('gives the same image for the same prompt, seed and size', async () => {
+          const request = { prompt: prompt('determinism'), seed: 123, width: 256, height: 256 }
+          const first = (await (await api().generate(request)).json()) as Record<string, any>
+          const second = (await (await api().generate(request)).json()) as Record<string, any>
+          expect(second.image.url).toBe(first.image.url)
+        })
+
+        it.each([
+          ['jpeg', 'image/jpeg'],
+          ['webp', 'image/webp'],
+          ['png', 'image/png'],
+        ])('encodes output_format %s', async (format, contentType) => {
+          const response = await api().generate({ prompt: prompt(format), output_format: format, width: 256, height: 384 })
+          const body = (await response.json()) as Record<string, any>
+          expect(body.image.content_type).toBe(contentType)
+          expect(body.image.file_name).toMatch(new RegExp(`\\.${format}$`))
+          const bytes = new Uint8Array(await (await api().request(body.image.url)).arrayBuffer())
+          expect(await decodeImage(bytes)).toEqual({ format, width: 256, height: 384 })
+        })
+
+        it('returns a data URI with sync_mode', async () => {
+          const body = (await (await api().generate({ prompt: prompt('sync'), sync_mode: true, width: 256, height: 256 })).json()) as Record<string, any>
+          const { contentType, bytes } = dataUriBytes(body.image.url)
+          expect(contentType).toBe('image/png')
+          expect(bytes.byteLength).toBe(body.image.file_size)
+          expect(await decodeImage(bytes)).toEqual({ format: 'png', width: 256, height: 256 })
+        })
+      })
+    })
+
+    describe('bad input', () => {
+      withTarget(target, {}, (api) => {
+        it.each([
+          ['width', 'multiple_of', { width: 513 }],
+          ['height', 'less_than_equal', { height: 1032 }],
+          ['width', 'greater_than_equal', { width: 128 }],
+          ['width', 'int_type', { width: '512' }],
+          ['num_inference_steps', 'greater_than_equal', { num_inference_steps: 0 }],
+          ['num_inference_steps', 'less_than_equal', { num_inference_steps: 5 }],
+          ['seed', 'greater_than_equal', { seed: -1 }],
+          ['seed', 'less_than_equal', { seed: 2 ** 53 }],
+          ['output_format', 'enum', { output_format: 'gif' }],
+          ['sync_mode', 'bool_type', { sync_mode: 'yes' }],
+          ['guidance_scale', 'extra_forbidden', { guidance_scale: 7 }],
+          ['prompt', 'string_too_short', { prompt: '' }],
+          ['prompt', 'string_pattern_mismatch', { prompt: ' \n ' }],
+          ['prompt', 'string_too_long', { prompt: 'x'.repeat(2001) }],
+          ['prompt', 'missing', { prompt: undefined }],
+        ])('answers 422 naming %s (%s)', async (field: string, type: string, override: Record<string, unknown>) => {
+          for (const send of [api().generate, api().submit]) {
+            const response = await send({ prompt: 'valid', ...override })
+            expect(response.status).toBe(422)
+            expectRequestId(response)
+            const body = (await response.json()) as { detail: { loc: unknown[]; msg: string; type: string }[] }
+            expect(body.detail).toContainEqual(expect.objectContaining({ loc: ['body', field], type }))
+            expect(body.detail[0]!.msg.length).toBeGreaterThan(5)
+          }
+        })
+
+        it('answers 400 for malformed JSON', async () => {
+          const response = await api().request('/generate', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"prompt": "a fox",',
+          })
+          expect(response.status).toBe(400)
+          expect(((await response.json()) as { detail: string }).detail).toMatch(/JSON/)
+        })
+
+        it('answers 422 for a JSON body that is not an object', async () => {
+          const response = await api().generate(['a fox'])
+          expect(response.status).toBe(422)
+          expect(((await response.json()) as { detail: { loc: unknown[] }[] }).detail[0]!.loc).toEqual(['body'])
+        })
+
+        it('answers 415 for a body that is not JSON', async () => {
+          const response = await api().request('/generate', {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain' },
+            body: 'prompt=a fox',
+          })
+          expect(response.status).toBe(415)
+          expect(((await response.json()) as { detail: string }).detail).toMatch(/application\/json/)
+        })
+
+        it('answers 413 for a body over the limit', async () => {
+          const response = await api().generate({ prompt: 'x', padding: 'y'.repeat(70_000) })
+          expect(response.status).toBe(413)
+        })
+
+        it('answers 404 for unknown request ids on every queue route', async () => {
+          const id = 'no-such-request'
+          for (const path of [`/queue/requests/${id}/status`, `/queue/requests/${id}`, `/queue/requests/${id}/status/stream`]) {
+            const response = await api().request(path)
+            expect(response.status, path).toBe(404)
+            expectRequestId(response)
+            expect(((await response.json()) as { detail: string }).detail).toContain(id)
+          }
+          const cancel = await api().request(`/queue/requests/${id}/cancel`, { method: 'PUT' })
+          expect(cancel.status).toBe(404)
+          expect(await cancel.json()).toEqual({ status: 'NOT_FOUND' })
+        })
+
+        it.each([
+          '/files/..%2F..%2Fetc%2Fpasswd',
+          '/files/%2e%2e%2fpackage.json',
+          '/files/..%5Cpackage.json',
+          '/files/abc.exe',
+          '/files/.png',
+          '/files/a%00b.png',
+        ])('never serves anything outside the store for %s', async (path) => {
+          const response = await api().request(path)
+          expect([400, 404]).toContain(response.status)
+          expect(response.headers.get('content-type')).toMatch(/application\/json/)
+        })
+
+        it('answers 404 for a well-formed key that is not stored', async () => {
+          const response = await api().request('/files/0123456789abcdef0123456789abcdef.png')
+          expect(response.status).toBe(404)
+        })
+      })
+    })
+
+    describe('queue', () => {
+      withTarget(target, {}, (api) => {
+        it('runs a submitted request to completion and serves its result', async () => {
+          const submitted = await api().submit({ prompt: prompt('queue'), seed: 5, width: 256, height: 256 })
+          expect(submitted.status).toBe(202)
+          expectRequestId(submitted)
+          const body = (await submitted.json()) as Record<string, any>
+          expect(body).toMatchObject({ status: 'IN_QUEUE', queue_position: expect.any(Number) })
+          const id = body.request_id as string
+          expect(body.status_url).toBe(`${body.response_url}/status`)
+          expect(body.cancel_url).toBe(`${body.response_url}/cancel`)
+          const done = await api().waitForCompletion(id)
+          expect(done).toMatchObject({ status: 'COMPLETED', request_id: id, outcome: 'succeeded' })
+          const result = await api().request(body.response_url)
+          expect(result.status).toBe(200)
+          const generated = (await result.json()) as Record<string, any>
+          expect(generated).toMatchObject({ seed: 5, image: { width: 256, height: 256 } })
+          const cancel = await api().request(body.cancel_url, { method: 'PUT' })
+          expect(cancel.status).toBe(400)
+          expect(await cancel.json()).toEqual({ status: 'ALREADY_COMPLETED' })
+        })
+
+        it('streams status events over SSE until COMPLETED', async () => {
+          const { request_id } = (await (await api().submit({ prompt: prompt('sse'), num_inference_steps: 2 })).json()) as Record<string, string>
+          const response = await api().request(`/queue/requests/${request_id}/status/stream`)
+          expect(response.status).toBe(200)
+          expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
+          const events = await readSse(response)
+          expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', request_id, outcome: 'succeeded' })
+          for (const event of events.filter((e) => e.status === 'IN_PROGRESS')) {
+            expect(event.progress).toMatchObject({ total_steps: 2 })
+          }
+        })
+
+        it('joins the first request when an Idempotency-Key repeats with the same body', async () => {
+          const key = `contract-${Date.now()}-${Math.random()}`
+          const body = { prompt: prompt('idempotent'), width: 256, height: 256 }
+          const first = (await (await api().generate(body, { 'idempotency-key': key })).json()) as Record<string, any>
+          const again = (await (await api().generate(body, { 'idempotency-key': key })).json()) as Record<string, any>
+          expect(again.seed).toBe(first.seed)
+          expect(again.image.url).toBe(first.image.url)
+          const queued = (await (await api().submit(body, { 'idempotency-key': `${key}-q` })).json()) as Record<string, any>
+          const queuedAgain = (await (await api().submit(body, { 'idempotency-key': `${key}-q` })).json()) as Record<string, any>
+          expect(queuedAgain.request_id).toBe(queued.request_id)
+          const conflict = await api().generate({ ...body, prompt: 'another body' }, { 'idempotency-key': key })
+          expect(conflict.status).toBe(409)
+        })
+      })
+    })
+
+    describe('queue with slow generations', () => {
+      withTarget(target, { slow: true, maxQueueSize: 2 }, (api) => {
+        const cancelAll = async (ids: string[]) => {
+          for (const id of ids) await api().request(`/queue/requests/${id}/cancel`, { method: 'PUT' })
+        }
+
+        it('reports queue positions, cancels a queued request and a running one', async () => {
+          const ids: string[] = []
+          for (let index = 0; index < 3; index += 1) {
+            const response = await api().submit({ prompt: prompt(`slow ${index}`), ...SLOW_BODY })
+            expect(response.status).toBe(202)
+            ids.push(((await response.json()) as { request_id: string }).request_id)
+          }
+          const statuses = await Promise.all(
+            ids.map(async (id) => (await (await api().request(`/queue/requests/${id}/status`)).json()) as Record<string, any>),
+          )
+          const queued = statuses.filter((s) => s.status === 'IN_QUEUE')
+          expect(queued.length).toBeGreaterThanOrEqual(1)
+          expect(queued.map((s) => s.queue_position)).toEqual([...queued.keys()])
+          const last = ids.at(-1)!
+          const cancel = await api().request(`/queue/requests/${last}/cancel`, { method: 'PUT' })
+          expect(cancel.status).toBe(202)
+          expect(await cancel.json()).toEqual({ status: 'CANCELLATION_REQUESTED' })
+          expect(await api().waitForCompletion(last)).toMatchObject({ status: 'COMPLETED', outcome: 'cancelled' })
+          const result = await api().request(`/queue/requests/${last}`)
+          expect(result.status).toBe(400)
+          expect(((await result.json()) as { detail: string }).detail).toMatch(/cancel/i)
+          const first = ids[0]!
+          const firstCancel = await api().request(`/queue/requests/${first}/cancel`, { method: 'PUT' })
+          expect(firstCancel.status).toBe(202)
+          expect(await api().waitForCompletion(first)).toMatchObject({ outcome: 'cancelled' })
+          await cancelAll(ids)
+        })
+
+        it('answers 429 with Retry-After when the queue is full', async () => {
+          const ids: string[] = []
+          let rejected: Response | undefined
+          for (let index = 0; index < 8 && !rejected; index += 1) {
+            const response = await api().submit({ prompt: prompt(`full ${index}`), ...SLOW_BODY })
+            if (response.status === 429) rejected = response
+            else ids.push(((await response.json()) as { request_id: string }).request_id)
+          }
+          expect(rejected?.status).toBe(429)
+          expect(Number(rejected!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+          expectRequestId(rejected!)
+          expect(((await rejected!.json()) as { detail: string }).detail).toMatch(/queue/i)
+          await cancelAll(ids)
+        })
+      })
+    })
+
+    describe('timeouts', () => {
+      withTarget(target, { slow: true, jobTimeoutMs: 150 }, (api) => {
+        it('ends a generation that runs past the time limit with 504', async () => {
+          const response = await api().generate({ prompt: prompt('timeout'), ...SLOW_BODY })
+          expect(response.status).toBe(504)
+          expect(((await response.json()) as { detail: string }).detail).toMatch(/timed out/i)
+        })
+      })
+    })
+
+    describe('auth', () => {
+      withTarget(target, { apiKeys: ['contract-key'] }, (api) => {
+        it('requires the API key on generate and queue routes, in Key and Bearer form', async () => {
+          const missing = await api().generate({ prompt: prompt('auth') })
+          expect(missing.status).toBe(401)
+          expect(((await missing.json()) as { detail: string }).detail).toMatch(/API key/)
+          const wrong = await api().submit({ prompt: prompt('auth') }, { authorization: 'Key nope' })
+          expect(wrong.status).toBe(401)
+          const viaKey = await api().generate({ prompt: prompt('auth'), width: 256, height: 256 }, { authorization: 'Key contract-key' })
+          expect(viaKey.status).toBe(200)
+          const viaBearer = await api().submit({ prompt: prompt('auth') }, { authorization: 'Bearer contract-key' })
+          expect(viaBearer.status).toBe(202)
+          expect((await api().request('/health')).status).toBe(200)
+        })
+      })
+    })
+
+    describe('operations', () => {
+      withTarget(target, {}, (api) => {
+        it('answers /health and /ready', async () => {
+          const health = await api().request('/health')
+          expect(await health.json()).toEqual({ status: 'ok' })
+          expectRequestId(health)
+          const ready = await api().request('/ready')
+          expect(ready.status).toBe(200)
+          expect(await ready.json()).toMatchObject({ status: 'ready', backend: expect.any(String), queue_depth: 0 })
+        })
+
+        it('echoes a caller-supplied x-request-id', async () => {
+          const response = await api().request('/health', { headers: { 'x-request-id': 'trace-42' } })
+          expect(response.headers.get('x-request-id')).toBe('trace-42')
+        })
+
+        it('serves Prometheus metrics that count generations', async () => {
+          await api().generate({ prompt: prompt('metrics'), width: 256, height: 256 })
+          const text = await (await api().request('/metrics')).text()
+          expect(text).toMatch(/^# TYPE genimage_jobs_total counter$/m)
+          expect(text).toMatch(/^genimage_jobs_total\{outcome="succeeded"\} [1-9]\d*$/m)
+          expect(text).toMatch(/^genimage_queue_depth \d+$/m)
+        })
+
+        it('serves the OpenAPI document and a rendered reference', async () => {
+          const document = (await (await api().request('/openapi.json')).json()) as Record<string, any>
+          expect(document.openapi).toBe('3.1.0')
+          expect(Object.keys(document.paths)).toContain('/queue/requests/{request_id}/status/stream')
+          const docs = await api().request('/docs')
+          expect(docs.headers.get('content-type')).toMatch(/text\/html/)
+          expect(await docs.text()).toContain('/queue/generate')
+        })
+      })
+    })
+  })
+}
