@@ -79,9 +79,9 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
     stepMs: options.stepMs ?? 0,
     overheadMs: options.overheadMs ?? 0,
     beforeStep: async (job: BackendJob, step: number) => {
+      await gate.beforeStep(job, step)
       const failure = failures.get(job.id)
       if (failure && step >= failure.step) throw failure.error
-      await gate.beforeStep(job, step)
     },
   })
   const backend: Backend = {

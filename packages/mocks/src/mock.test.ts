@@ -1,0 +1,146 @@
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createGenimageMock } from './mock.js'
+
+const baseUrl = 'https://api.genimage.test/v1'
+const genimage = createGenimageMock({ baseUrl, mode: 'manual' })
+const server = setupServer(...genimage.handlers)
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+afterEach(async () => {
+  server.resetHandlers()
+  await genimage.controls.finish()
+  genimage.reset()
+})
+afterAll(() => server.close())
+
+const post = (path: string, body: unknown) =>
+  fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const status = async (id: string) => (await (await fetch(`${baseUrl}/queue/requests/${id}/status`)).json()) as Record<string, any>
+const submit = async (body: unknown) => ((await (await post('/queue/generate', body)).json()) as { request_id: string }).request_id
+
+describe('manual mode', () => {
+  it('holds each step until the test releases it, with exact positions and progress', async () => {
+    const first = await submit({ prompt: 'first', num_inference_steps: 2 })
+    const second = await submit({ prompt: 'second' })
+    await genimage.controls.waitForHeld()
+    expect(await status(first)).toMatchObject({ status: 'IN_PROGRESS', progress: { step: 0, total_steps: 2 } })
+    expect(await status(second)).toMatchObject({ status: 'IN_QUEUE', queue_position: 0 })
+    await genimage.controls.step()
+    expect(await status(first)).toMatchObject({ status: 'IN_PROGRESS', progress: { step: 1, total_steps: 2 } })
+    await genimage.controls.step()
+    expect(await status(first)).toMatchObject({ status: 'COMPLETED', outcome: 'succeeded' })
+    expect(genimage.controls.held()).toEqual([{ jobId: second, step: 1 }])
+    await genimage.controls.finish()
+    expect(await status(second)).toMatchObject({ status: 'COMPLETED', outcome: 'succeeded' })
+  })
+
+  it('explains what to do when step() has nothing to release', async () => {
+    await expect(genimage.controls.step()).rejects.toThrow(/submit one first/)
+  })
+
+  it('serves the mounted base path only', async () => {
+    const response = await fetch(`${baseUrl}/health`)
+    expect(await response.json()).toEqual({ status: 'ok' })
+    await expect(fetch('https://api.genimage.test/health')).rejects.toThrow()
+  })
+
+  it('forgets jobs on reset()', async () => {
+    const id = await submit({ prompt: 'soon forgotten' })
+    await genimage.controls.finish()
+    genimage.reset()
+    expect((await fetch(`${baseUrl}/queue/requests/${id}/status`)).status).toBe(404)
+  })
+})
+
+describe('scenarios', () => {
+  it('validationError answers exactly what the validator says about the overridden request', async () => {
+    server.use(...genimage.scenarios.validationError({ height: 100 }))
+    const response = await post('/generate', { prompt: 'p' })
+    expect(response.status).toBe(422)
+    expect(await response.json()).toEqual({
+      detail: [
+        {
+          loc: ['body', 'height'],
+          msg: 'Input should be greater than or equal to 256',
+          type: 'greater_than_equal',
+          input: 100,
+          ctx: { ge: 256 },
+        },
+      ],
+    })
+  })
+
+  it('validationError refuses overrides that make a valid request', async () => {
+    server.use(...genimage.scenarios.validationError({ width: 512 }))
+    const response = await post('/generate', { prompt: 'p' })
+    expect(response.status).toBe(500)
+  })
+
+  it('rateLimited answers 429 with Retry-After, once when asked', async () => {
+    server.use(...genimage.scenarios.rateLimited({ retryAfter: 3, once: true }))
+    const limited = await post('/queue/generate', { prompt: 'p' })
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('retry-after')).toBe('3')
+    expect((await post('/queue/generate', { prompt: 'p' })).status).toBe(202)
+  })
+
+  it.each([500, 502, 503, 504] as const)('serverError answers %i', async (code) => {
+    server.use(...genimage.scenarios.serverError({ status: code }))
+    const response = await post('/generate', { prompt: 'p' })
+    expect(response.status).toBe(code)
+    expect(((await response.json()) as { detail: string }).detail.length).toBeGreaterThan(0)
+    expect(response.headers.has('retry-after')).toBe(code === 503)
+  })
+
+  it('slow delays the answer and then answers normally', async () => {
+    server.use(...genimage.scenarios.slow({ delayMs: 120 }))
+    const started = performance.now()
+    const response = await fetch(`${baseUrl}/health`)
+    expect(response.status).toBe(200)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(100)
+  })
+
+  it('stuckInQueue keeps a submission IN_QUEUE at the given position', async () => {
+    server.use(...genimage.scenarios.stuckInQueue({ position: 4 }))
+    const id = await submit({ prompt: 'p' })
+    expect(await status(id)).toMatchObject({ status: 'IN_QUEUE', queue_position: 4 })
+    expect((await fetch(`${baseUrl}/queue/requests/${id}`)).status).toBe(400)
+    const stuck = post('/generate', { prompt: 'p' })
+    const outcome = await Promise.race([stuck.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 100))])
+    expect(outcome).toBe('waiting')
+  })
+
+  it('failAfterProgress reports progress, then fails the job with 502', async () => {
+    server.use(...genimage.scenarios.failAfterProgress({ step: 2, once: true }))
+    const id = await submit({ prompt: 'p', num_inference_steps: 3 })
+    await genimage.controls.waitForHeld()
+    await genimage.controls.step()
+    expect(await status(id)).toMatchObject({ status: 'IN_PROGRESS', progress: { step: 1 } })
+    await genimage.controls.step()
+    expect(await status(id)).toMatchObject({ status: 'COMPLETED', outcome: 'failed' })
+    const result = await fetch(`${baseUrl}/queue/requests/${id}`)
+    expect(result.status).toBe(502)
+    expect(((await result.json()) as { detail: string }).detail).toMatch(/VAEDecode/)
+  })
+
+  it('failAfterProgress with out_of_memory still fails a job shorter than the step', async () => {
+    server.use(...genimage.scenarios.failAfterProgress({ step: 4, kind: 'out_of_memory', once: true }))
+    const id = await submit({ prompt: 'p', num_inference_steps: 1 })
+    await genimage.controls.finish()
+    const result = await fetch(`${baseUrl}/queue/requests/${id}`)
+    expect(result.status).toBe(502)
+    expect(((await result.json()) as { detail: string }).detail).toMatch(/out of GPU memory/)
+  })
+
+  it('networkError makes fetch reject', async () => {
+    server.use(...genimage.scenarios.networkError())
+    await expect(fetch(`${baseUrl}/health`)).rejects.toThrow(TypeError)
+  })
+})
+
+describe('createGenimageMock options', () => {
+  it('rejects a relative baseUrl outside a browser with a clear message', () => {
+    expect(() => createGenimageMock({ baseUrl: 'api' })).toThrow(/absolute http\(s\) URL/)
+  })
+})
