@@ -200,7 +200,7 @@ export function defineContractSuite(target: ContractTarget): void {
           }
           const cancel = await api().request(`/queue/requests/${id}/cancel`, { method: 'PUT' })
           expect(cancel.status).toBe(404)
-          expect(await cancel.json()).toEqual({ status: 'NOT_FOUND' })
+          expect(await cancel.json()).toEqual({ status: 'NOT_FOUND', detail: `Request ${id} not found` })
         })
 
         it.each([
@@ -242,7 +242,7 @@ export function defineContractSuite(target: ContractTarget): void {
           expect(generated).toMatchObject({ seed: 5, image: { width: 256, height: 256 } })
           const cancel = await api().request(body.cancel_url, { method: 'PUT' })
           expect(cancel.status).toBe(400)
-          expect(await cancel.json()).toEqual({ status: 'ALREADY_COMPLETED' })
+          expect(await cancel.json()).toMatchObject({ status: 'ALREADY_COMPLETED', detail: expect.stringContaining(id) })
         })
 
         it('streams status events over SSE until COMPLETED', async () => {

@@ -364,8 +364,13 @@ export interface components {
             timestamp: string;
         };
         CancelResponse: {
-            /** @enum {string} */
+            /**
+             * @description fal's cancellation status.
+             * @enum {string}
+             */
             status: "CANCELLATION_REQUESTED" | "ALREADY_COMPLETED" | "NOT_FOUND";
+            /** @description A human-readable explanation, on 400 and 404 (the `detail` every other error carries). */
+            detail?: string;
         };
         Health: {
             /** @constant */
@@ -394,7 +399,9 @@ export interface components {
             /** @description The offending value, when there is one. */
             input?: unknown;
             /** @description The constraint that failed, for example `{"multiple_of": 8}`. */
-            ctx?: Record<string, never>;
+            ctx?: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: {
@@ -838,7 +845,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "ALREADY_COMPLETED"
+                     *       "status": "ALREADY_COMPLETED",
+                     *       "detail": "Request 0193a4e2 has already completed"
                      *     }
                      */
                     "application/json": components["schemas"]["CancelResponse"];
@@ -854,7 +862,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "NOT_FOUND"
+                     *       "status": "NOT_FOUND",
+                     *       "detail": "Request 0193a4e2 not found"
                      *     }
                      */
                     "application/json": components["schemas"]["CancelResponse"];

@@ -188,6 +188,20 @@ describe('JobEngine', () => {
     expect(() => engine.submit(input('y'), { idempotencyKey: 'k', fingerprint: 'body-2' })).toThrow(/different request body/)
   })
 
+  it('runs a job again when its idempotency key comes back after a failure', async () => {
+    const { backend, started } = manualBackend()
+    const engine = new JobEngine({ backend, store: new MemoryImageStore() })
+    const first = engine.submit(input('x'), { idempotencyKey: 'k', fingerprint: 'body' })
+    started[0]!.reject(new BackendError('out_of_memory', 'CUDA out of memory'))
+    await engine.waitFor(first.id)
+    const retry = engine.submit(input('x'), { idempotencyKey: 'k', fingerprint: 'body' })
+    expect(retry.id).not.toBe(first.id)
+    expect(started).toHaveLength(2)
+    started[1]!.resolve()
+    await engine.waitFor(retry.id)
+    expect(engine.submit(input('x'), { idempotencyKey: 'k', fingerprint: 'body' }).id).toBe(retry.id)
+  })
+
   it('drains: refuses new jobs with 503 and resolves when accepted ones finish', async () => {
     const { backend, started } = manualBackend()
     const engine = new JobEngine({ backend, store: new MemoryImageStore() })

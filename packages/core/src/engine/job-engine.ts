@@ -166,7 +166,8 @@ export class JobEngine {
   }
 
   /**
-   * Accepts a job, or joins the job an idempotency key already started.
+   * Accepts a job, or joins the running or succeeded job an idempotency key already started (a failed or cancelled
+   * one is run again, so a client retry after 502/504 can succeed).
    * Throws 429 when the queue is full, 503 while draining, 409 on an idempotency key reused with another body.
    */
   submit(input: ResolvedGenerateRequest, options: SubmitOptions = {}): JobSnapshot {
@@ -174,7 +175,8 @@ export class JobEngine {
     if (idempotencyKey !== undefined) {
       const existingId = this.#ledger.lookup(idempotencyKey, fingerprint)
       const existing = existingId === undefined ? undefined : this.#jobs.get(existingId)
-      if (existing) return this.#snapshot(existing)
+      // A running or succeeded job is joined; a failed or cancelled one is retried under the same key.
+      if (existing && (existing.state !== 'COMPLETED' || existing.outcome === 'succeeded')) return this.#snapshot(existing)
     }
     if (this.#draining) throw new HttpProblem(503, 'Server is draining and accepts no new work', { 'Retry-After': '5' })
     if (this.#waiting.length >= this.#maxQueueSize) {

@@ -471,7 +471,8 @@ export const openApiDocument = {
                   "$ref": "#/components/schemas/CancelResponse"
                 },
                 "example": {
-                  "status": "ALREADY_COMPLETED"
+                  "status": "ALREADY_COMPLETED",
+                  "detail": "Request 0193a4e2 has already completed"
                 }
               }
             }
@@ -492,7 +493,8 @@ export const openApiDocument = {
                   "$ref": "#/components/schemas/CancelResponse"
                 },
                 "example": {
-                  "status": "NOT_FOUND"
+                  "status": "NOT_FOUND",
+                  "detail": "Request 0193a4e2 not found"
                 }
               }
             }
@@ -1444,7 +1446,12 @@ export const openApiDocument = {
               "CANCELLATION_REQUESTED",
               "ALREADY_COMPLETED",
               "NOT_FOUND"
-            ]
+            ],
+            "description": "fal's cancellation status."
+          },
+          "detail": {
+            "type": "string",
+            "description": "A human-readable explanation, on 400 and 404 (the `detail` every other error carries)."
           }
         }
       },

@@ -360,8 +360,13 @@ export type components = {
             timestamp: string;
         };
         CancelResponse: {
-            /** @enum {string} */
+            /**
+             * @description fal's cancellation status.
+             * @enum {string}
+             */
             status: "CANCELLATION_REQUESTED" | "ALREADY_COMPLETED" | "NOT_FOUND";
+            /** @description A human-readable explanation, on 400 and 404 (the `detail` every other error carries). */
+            detail?: string;
         };
         Health: {
             /** @constant */
@@ -836,7 +841,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "ALREADY_COMPLETED"
+                     *       "status": "ALREADY_COMPLETED",
+                     *       "detail": "Request 0193a4e2 has already completed"
                      *     }
                      */
                     "application/json": components["schemas"]["CancelResponse"];
@@ -852,7 +858,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "NOT_FOUND"
+                     *       "status": "NOT_FOUND",
+                     *       "detail": "Request 0193a4e2 not found"
                      *     }
                      */
                     "application/json": components["schemas"]["CancelResponse"];

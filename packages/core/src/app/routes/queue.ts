@@ -71,9 +71,9 @@ export function registerQueueRoutes(app: Hono, context: AppContext): void {
 
   app.put('/queue/requests/:id/cancel', (c) => {
     const id = c.req.param('id')
-    if (!engine.get(id)) return c.json({ status: 'NOT_FOUND' as const }, 404)
+    if (!engine.get(id)) return c.json({ status: 'NOT_FOUND' as const, detail: `Request ${id} not found` }, 404)
     return engine.cancel(id)
       ? c.json({ status: 'CANCELLATION_REQUESTED' as const }, 202)
-      : c.json({ status: 'ALREADY_COMPLETED' as const }, 400)
+      : c.json({ status: 'ALREADY_COMPLETED' as const, detail: `Request ${id} has already completed` }, 400)
   })
 }

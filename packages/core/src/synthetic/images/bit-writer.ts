@@ -1,7 +1,28 @@
+// Shared plumbing of the PNG and WebP encoders: both bitstreams (DEFLATE, VP8L) are packed least significant bit
+// first, with Huffman codes stored bit-reversed.
+
+/** Largest scratch buffer kept between calls; bigger outputs get a one-off buffer. */
+const MAX_KEPT_SCRATCH = 1 << 20
+let kept = new Uint8Array(0)
+
+// Encoders write every byte they use of the scratch buffer and return a `slice` of it, so one encode allocates only its
+// result. Not reentrant, which is fine: encoders are synchronous.
 /**
- * An LSB-first bit writer (the bit order of DEFLATE and WebP lossless) over a preallocated byte array.
- * Huffman codes must be passed already bit-reversed. Writes past the end of `bytes` are dropped by the typed array,
- * so callers size the array from an upper bound and check {@link BitWriter.finish} against it.
+ * A reusable working buffer of at least `size` bytes, with stale contents.
+ * @example
+ * const buf = scratch(1024)
+ * buf[0] = 0x89
+ * const result = buf.slice(0, 1)
+ */
+export function scratch(size: number): Uint8Array {
+  if (size > MAX_KEPT_SCRATCH) return new Uint8Array(size)
+  if (kept.length < size) kept = new Uint8Array(Math.max(size, Math.min(MAX_KEPT_SCRATCH, kept.length * 2)))
+  return kept
+}
+
+// Hot loops may copy `acc`, `count` and `pos` into locals, write with the same steps as `write`, and store them back.
+/**
+ * An LSB-first bit writer over a preallocated byte array (callers size it from an upper bound).
  * @example
  * const w = new BitWriter(new Uint8Array(4), 0)
  * w.write(0b101, 3)
@@ -9,22 +30,24 @@
  */
 export class BitWriter {
   readonly bytes: Uint8Array
-  /** Index of the next whole byte to write. */
+  /** Index of the next whole byte to store. */
   pos: number
-  private acc = 0
-  private count = 0
+  /** Pending bits, fewer than 8 between writes. */
+  acc = 0
+  /** Number of pending bits in `acc`. */
+  count = 0
 
   constructor(bytes: Uint8Array, start: number) {
     this.bytes = bytes
     this.pos = start
   }
 
-  /** Appends the low `n` bits of `bits` (0 ≤ n ≤ 24), least significant bit first. */
+  /** Appends the low `n` bits of `bits` (n ≤ 24), least significant bit first. */
   write(bits: number, n: number): void {
     let acc = this.acc | (bits << this.count)
     let count = this.count + n
     while (count >= 8) {
-      this.bytes[this.pos++] = acc & 0xff
+      this.bytes[this.pos++] = acc
       acc >>>= 8
       count -= 8
     }
@@ -34,7 +57,7 @@ export class BitWriter {
 
   /** Pads the last partial byte with zero bits and returns the index just past the written data. */
   finish(): number {
-    if (this.count > 0) this.bytes[this.pos++] = this.acc & 0xff
+    if (this.count > 0) this.bytes[this.pos++] = this.acc
     this.acc = 0
     this.count = 0
     if (this.pos > this.bytes.length) throw new RangeError('BitWriter: output buffer too small')

@@ -1,3 +1,8 @@
+// Baseline JFIF JPEG, 4:4:4, Annex K Huffman tables, libjpeg-style quality scaling, in work proportional to the
+// latent cells: each 8×8 block is flat, so its DCT has only a DC coefficient and every block codes as a DC difference
+// plus an end-of-block, per component. One MCU per cell (Y, Cb, Cr), cells in raster order.
+
+import { scratch } from './bit-writer.js'
 import { checkLatent } from './paint-latent.js'
 
 // ITU-T T.81 Annex K: example quantisation tables (natural order) and the standard Huffman tables (K.3).
@@ -78,20 +83,35 @@ function huffmanCodes(bits: number[], values: number[]): { code: Uint16Array; le
   return { code, len }
 }
 
-/** Per component class (0 luma, 1 chroma), for DC size categories 0..11: the DC code + category, and the AC EOB. */
-interface BlockCodes {
-  dcCode: Uint16Array
-  dcLen: Uint8Array
-  eobCode: number
-  eobLen: number
-}
-function blockCodes(dcBits: number[], acBits: number[], acValues: number[]): BlockCodes {
+/** Largest DC difference magnitude: DC values span ±1024 at quality 100 (8·128 / step 1). */
+const MAX_DIFF = 2047
+
+/**
+ * For one component class, the whole code of a flat block indexed by DC difference + 2047: the DC category's
+ * Huffman code, the difference in that many bits (negative values as diff − 1), then the AC end-of-block code.
+ * At most 9 + 11 + 4 (luma) or 11 + 11 + 2 (chroma) = 24 bits.
+ */
+function flatBlockCodes(
+  dcBits: number[],
+  acBits: number[],
+  acValues: number[],
+): { bits: Uint32Array; len: Uint8Array } {
   const dc = huffmanCodes(dcBits, DC_VALUES)
   const ac = huffmanCodes(acBits, acValues)
-  return { dcCode: dc.code, dcLen: dc.len, eobCode: ac.code[0]!, eobLen: ac.len[0]! }
+  const eobCode = ac.code[0]!
+  const eobLen = ac.len[0]!
+  const bits = new Uint32Array(2 * MAX_DIFF + 1)
+  const len = new Uint8Array(2 * MAX_DIFF + 1)
+  for (let diff = -MAX_DIFF; diff <= MAX_DIFF; diff++) {
+    const size = 32 - Math.clz32(Math.abs(diff))
+    const extra = (diff < 0 ? diff - 1 : diff) & ((1 << size) - 1)
+    bits[diff + MAX_DIFF] = (((dc.code[size]! << size) | extra) << eobLen) | eobCode
+    len[diff + MAX_DIFF] = dc.len[size]! + size + eobLen
+  }
+  return { bits, len }
 }
-const LUMA = blockCodes(DC_LUMA_BITS, AC_LUMA_BITS, AC_LUMA_VALUES)
-const CHROMA = blockCodes(DC_CHROMA_BITS, AC_CHROMA_BITS, AC_CHROMA_VALUES)
+const LUMA = flatBlockCodes(DC_LUMA_BITS, AC_LUMA_BITS, AC_LUMA_VALUES)
+const CHROMA = flatBlockCodes(DC_CHROMA_BITS, AC_CHROMA_BITS, AC_CHROMA_VALUES)
 
 /** libjpeg's quality scaling of a base table, clamped to baseline's 1..255. */
 function scaleTable(base: number[], quality: number): number[] {
@@ -104,9 +124,11 @@ interface Header {
   bytes: Uint8Array
   /** Offset of SOF0's 16-bit height; the width follows it. */
   sizeAt: number
-  /** DC quantiser steps (luma, chroma). */
-  dcLuma: number
-  dcChroma: number
+  /**
+   * Quantised DC of a flat block per channel value, in 16.16 fixed point: for Y, rows R, G, B at offsets 0, 256, 512
+   * and the level shift and rounding folded into row R; then Cb (768…) and Cr (1536…). DC = 8·(level − 128) / step.
+   */
+  dc: Int32Array
 }
 const headers = new Map<number, Header>()
 
@@ -133,14 +155,36 @@ function header(quality: number): Header {
     ...table(0x11, AC_CHROMA_BITS, AC_CHROMA_VALUES),
   ])
   segment(0xda, [3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0])
-  const h = { bytes: Uint8Array.from(b), sizeAt, dcLuma: luma[0]!, dcChroma: chroma[0]! }
+  const h = { bytes: Uint8Array.from(b), sizeAt, dc: dcTables(8 / luma[0]!, 8 / chroma[0]!) }
   headers.set(quality, h)
   return h
 }
 
+/** JFIF RGB → YCbCr weights, rows Y, Cb, Cr (Cb and Cr without their +128, which the level shift cancels). */
+// biome-ignore format: 3×3 matrix
+const YCBCR = [
+  0.299, 0.587, 0.114,
+  -0.168736, -0.331264, 0.5,
+  0.5, -0.418688, -0.081312,
+]
+
+function dcTables(kLuma: number, kChroma: number): Int32Array {
+  const t = new Int32Array(9 * 256)
+  for (let c = 0; c < 3; c++) {
+    const k = (c === 0 ? kLuma : kChroma) * 65536
+    // Level shift (Y only) and +0.5 for rounding, added once through the R row.
+    const offset = (c === 0 ? -128 * k : 0) + 32768
+    for (let ch = 0; ch < 3; ch++) {
+      for (let v = 0; v < 256; v++) {
+        t[(c * 3 + ch) * 256 + v] = Math.round(YCBCR[c * 3 + ch]! * v * k + (ch === 0 ? offset : 0))
+      }
+    }
+  }
+  return t
+}
+
 /**
- * Encodes a latent grid (one RGB cell per 8×8 block) as a baseline 4:4:4 JFIF JPEG, doing work proportional to the cells.
- * Every block is flat, so each one is a DC difference and an end-of-block per component.
+ * Encodes a latent grid (one RGB cell per 8×8 block) as a baseline 4:4:4 JFIF JPEG of the given quality (1..100).
  * @example
  * const jpeg = encodeJpeg(paintLatent('a red fox', 42, 512, 512), 512, 512, 85)
  * new Blob([jpeg], { type: 'image/jpeg' })
@@ -152,8 +196,8 @@ export function encodeJpeg(latent: Uint8Array, width: number, height: number, qu
   }
   const h = header(quality)
   const cells = latent.length / 3
-  // Worst case per cell: three 24-bit writes, every byte stuffed; plus EOI.
-  const out = new Uint8Array(h.bytes.length + cells * 18 + 4)
+  // Worst case per cell: three 24-bit codes, every byte stuffed; plus EOI.
+  const out = scratch(h.bytes.length + cells * 18 + 4)
   out.set(h.bytes)
   out[h.sizeAt] = height >> 8
   out[h.sizeAt + 1] = height & 0xff
@@ -161,11 +205,10 @@ export function encodeJpeg(latent: Uint8Array, width: number, height: number, qu
   out[h.sizeAt + 3] = width & 0xff
   let pos = h.bytes.length
 
-  // A flat block of level v has DCT DC coefficient 8·(v − 128); divide by the quantiser step and round.
-  const kY = 8 / h.dcLuma
-  const kC = 8 / h.dcChroma
-  const { dcCode: yCode, dcLen: yLen, eobCode: yEob, eobLen: yEobLen } = LUMA
-  const { dcCode: cCode, dcLen: cLen, eobCode: cEob, eobLen: cEobLen } = CHROMA
+  const dc = h.dc
+  const { bits: yBits, len: yLen } = LUMA
+  const { bits: cBits, len: cLen } = CHROMA
+  // MSB-first bit accumulator; fewer than 8 bits pending between codes, codes ≤ 24 bits, so it fits in 32.
   let acc = 0
   let count = 0
   let prevY = 0
@@ -173,46 +216,42 @@ export function encodeJpeg(latent: Uint8Array, width: number, height: number, qu
   let prevCr = 0
   for (let p = 0; p < latent.length; p += 3) {
     const r = latent[p]!
-    const g = latent[p + 1]!
-    const b = latent[p + 2]!
-    // JFIF RGB → YCbCr, already level-shifted by −128.
-    const y = Math.round((0.299 * r + 0.587 * g + 0.114 * b - 128) * kY)
-    const cb = Math.round((-0.168736 * r - 0.331264 * g + 0.5 * b) * kC)
-    const cr = Math.round((0.5 * r - 0.418688 * g - 0.081312 * b) * kC)
-    for (let c = 0; c < 3; c++) {
-      let diff: number
-      let bits: number
-      let n: number
-      if (c === 0) {
-        diff = y - prevY
-        prevY = y
-      } else if (c === 1) {
-        diff = cb - prevCb
-        prevCb = cb
-      } else {
-        diff = cr - prevCr
-        prevCr = cr
-      }
-      // Size category = bit length of |diff|; negative values are sent as diff − 1 in that many bits.
-      const size = 32 - Math.clz32(diff < 0 ? -diff : diff)
-      const extra = (diff < 0 ? diff - 1 : diff) & ((1 << size) - 1)
-      if (c === 0) {
-        bits = (((yCode[size]! << size) | extra) << yEobLen) | yEob
-        n = yLen[size]! + size + yEobLen
-      } else {
-        bits = (((cCode[size]! << size) | extra) << cEobLen) | cEob
-        n = cLen[size]! + size + cEobLen
-      }
-      // MSB-first with 0xFF byte stuffing; n ≤ 24 and count < 8, so the live bits fit in 32.
-      acc = (acc << n) | bits
-      count += n
-      while (count >= 8) {
-        count -= 8
-        const byte = (acc >>> count) & 0xff
-        out[pos++] = byte
-        if (byte === 0xff) out[pos++] = 0
-      }
+    const g = latent[p + 1]! + 256
+    const b = latent[p + 2]! + 512
+    // Flat 8×8 block: the only coefficient is DC = 8·(level − 128), quantised; one code per component.
+    const y = (dc[r]! + dc[g]! + dc[b]!) >> 16
+    const cb = (dc[768 + r]! + dc[768 + g]! + dc[768 + b]!) >> 16
+    const cr = (dc[1536 + r]! + dc[1536 + g]! + dc[1536 + b]!) >> 16
+    let i = y - prevY + MAX_DIFF
+    acc = (acc << yLen[i]!) | yBits[i]!
+    count += yLen[i]!
+    while (count >= 8) {
+      count -= 8
+      const byte = (acc >>> count) & 0xff
+      out[pos++] = byte
+      if (byte === 0xff) out[pos++] = 0 // byte stuffing
     }
+    i = cb - prevCb + MAX_DIFF
+    acc = (acc << cLen[i]!) | cBits[i]!
+    count += cLen[i]!
+    while (count >= 8) {
+      count -= 8
+      const byte = (acc >>> count) & 0xff
+      out[pos++] = byte
+      if (byte === 0xff) out[pos++] = 0
+    }
+    i = cr - prevCr + MAX_DIFF
+    acc = (acc << cLen[i]!) | cBits[i]!
+    count += cLen[i]!
+    while (count >= 8) {
+      count -= 8
+      const byte = (acc >>> count) & 0xff
+      out[pos++] = byte
+      if (byte === 0xff) out[pos++] = 0
+    }
+    prevY = y
+    prevCb = cb
+    prevCr = cr
   }
   if (count > 0) {
     // Pad the last byte with 1-bits.

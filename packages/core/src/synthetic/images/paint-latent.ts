@@ -1,10 +1,14 @@
+// The synthetic backend's picture: a "latent" grid of (width/8)×(height/8) RGB cells, row-major, 3 bytes each, that the
+// encoders upsample to flat 8×8 blocks. Two to four colours picked from the prompt and seed blend smoothly across the
+// frame, with a soft vignette and a little per-cell grain, so different prompts or seeds give visibly different
+// pictures. Only IEEE-754 basic arithmetic is used (no Math.sin/exp, whose precision varies by engine), so the bytes
+// are the same in every JS runtime.
+
 /** Largest side the encoders accept (the WebP lossless limit); the API itself stops at 1024. */
 const MAX_SIDE = 16384
 
 /**
- * Paints the deterministic latent grid of a synthetic image: (width/8)×(height/8) RGB cells, row-major, 3 bytes each.
- * Two to four colours picked from the prompt and seed blend smoothly across the frame, with a soft vignette and a
- * little per-cell grain, so different prompts or seeds give visibly different pictures.
+ * Paints the deterministic latent grid (one RGB cell per 8×8 block) for a prompt, seed and size.
  * @example
  * const latent = paintLatent('a lighthouse at dusk', 42, 512, 512) // 64 × 64 × 3 bytes
  * const png = encodePng(latent, 512, 512)
@@ -50,16 +54,20 @@ export function paintLatent(prompt: string, seed: number, width: number, height:
   const vignette = (0.12 + rand() * 0.25) / (0.25 * (extentX * extentX + extentY * extentY))
   const midX = extentX / 2
   const midY = extentY / 2
-  const grain = 3 + rand() * 4
+  const grain = 6 + Math.floor(rand() * 9)
+  let noise = (rand() * 4294967296) | 0 || 1
 
-  const out = new Uint8Array(cols * rows * 3)
+  // The colour field is smooth, so evaluate it on knots every `span` cells (about 16 spans across the longer side)
+  // and interpolate linearly in between; only the grain is per cell.
+  const span = Math.max(1, Math.round(Math.max(cols, rows) / 16))
+  const knotsX = Math.ceil((cols - 1) / span) + 1
+  const knotsY = Math.ceil((rows - 1) / span) + 1
   const step = 8 / Math.max(width, height)
-  let p = 0
-  for (let y = 0; y < rows; y++) {
-    const v = (y + 0.5) * step
-    const dvy = (v - midY) * (v - midY)
-    for (let x = 0; x < cols; x++, p += 3) {
-      const u = (x + 0.5) * step
+  const field = new Float64Array(knotsX * knotsY * 3)
+  for (let ky = 0, k = 0; ky < knotsY; ky++) {
+    const v = (ky * span + 0.5) * step
+    for (let kx = 0; kx < knotsX; kx++, k += 3) {
+      const u = (kx * span + 0.5) * step
       let sw = 0
       let sr = 0
       let sg = 0
@@ -74,15 +82,51 @@ export function paintLatent(prompt: string, seed: number, width: number, height:
         sg += wgt * green[i]!
         sb += wgt * blue[i]!
       }
-      const shade = (1 - vignette * ((u - midX) * (u - midX) + dvy)) / sw
-      const noise = (rand() - 0.5) * 2 * grain + 0.5
-      // Uint8Array wraps out-of-range values, so clamp by hand; `| 0` on the +0.5-biased value rounds half up.
-      out[p] = clamp(sr * shade + noise)
-      out[p + 1] = clamp(sg * shade + noise)
-      out[p + 2] = clamp(sb * shade + noise)
+      const shade = (1 - vignette * ((u - midX) * (u - midX) + (v - midY) * (v - midY))) / sw
+      field[k] = sr * shade
+      field[k + 1] = sg * shade
+      field[k + 2] = sb * shade
     }
   }
-  return out
+
+  // Uint8ClampedArray clamps to 0..255 and rounds on store (measured faster here than integer tricks).
+  const out = new Uint8ClampedArray(cols * rows * 3)
+  const line = new Float64Array(knotsX * 3)
+  const inv = 1 / span
+  // Grain amplitude in levels per unit of a signed 32-bit noise value: ±grain/2 levels.
+  const amplitude = grain / 4294967296
+  for (let y = 0, p = 0; y < rows; y++) {
+    // Knot row for this cell row, interpolated between the knot rows above and below.
+    const ky = Math.floor(y / span)
+    const ty = (y - ky * span) * inv
+    const above = ky * knotsX * 3
+    const below = Math.min(ky + 1, knotsY - 1) * knotsX * 3
+    for (let k = 0; k < knotsX * 3; k++) line[k] = field[above + k]! + (field[below + k]! - field[above + k]!) * ty
+    for (let x = 0; x < cols; x += span) {
+      const k = (x / span) * 3
+      const k1 = x / span + 1 < knotsX ? k + 3 : k
+      let r = line[k]!
+      let g = line[k + 1]!
+      let b = line[k + 2]!
+      const dr = (line[k1]! - r) * inv
+      const dg = (line[k1 + 1]! - g) * inv
+      const db = (line[k1 + 2]! - b) * inv
+      for (const stop = (y * cols + Math.min(x + span, cols)) * 3; p < stop; p += 3) {
+        // Luminance grain from a xorshift32 stream.
+        noise ^= noise << 13
+        noise ^= noise >>> 17
+        noise ^= noise << 5
+        const n = noise * amplitude
+        out[p] = r + n
+        out[p + 1] = g + n
+        out[p + 2] = b + n
+        r += dr
+        g += dg
+        b += db
+      }
+    }
+  }
+  return new Uint8Array(out.buffer)
 }
 
 /**
@@ -122,10 +166,6 @@ function fmix32(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
   return (h ^ (h >>> 16)) >>> 0
-}
-
-function clamp(v: number): number {
-  return v <= 0 ? 0 : v >= 255 ? 255 : v | 0
 }
 
 function hslToRgb(h: number, s: number, l: number): [number, number, number] {

@@ -1,4 +1,9 @@
-import { BitWriter, reverseBits } from './bit-writer.js'
+// PNG (colour type 2, 8-bit) with a hand-built zlib stream, in work proportional to the latent cells, not the pixels.
+// One fixed-Huffman DEFLATE block: each cell row becomes one unfiltered scanline (per cell three literals and a
+// 21-byte copy from distance 3) and seven Up-filtered scanlines (byte 2, then zeros as distance-1 copies, rendered
+// once per width). Adler-32 is computed in closed form over runs; CRC-32 runs over the compressed bytes only.
+
+import { BitWriter, reverseBits, scratch } from './bit-writer.js'
 import { crc32 } from './crc32.js'
 import { checkLatent } from './paint-latent.js'
 
@@ -18,7 +23,9 @@ for (let s = 0; s < 288; s++) {
 const COPY_BITS = new Uint32Array(MAX_COPY + 1)
 const COPY_NBITS = new Uint8Array(MAX_COPY + 1)
 {
-  const bases = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227]
+  const bases = [
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227,
+  ]
   const extras = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5]
   for (let length = 3; length <= MAX_COPY; length++) {
     let i = bases.length - 1
@@ -33,6 +40,8 @@ const COPY_NBITS = new Uint8Array(MAX_COPY + 1)
 const DIST_1 = reverseBits(0, 5)
 const DIST_3 = reverseBits(2, 5)
 
+const FILTER_NONE = LIT_CODE[0]!
+
 /** The 8-pixel run that completes a cell's first row: copy 21 bytes from distance 3. */
 const RUN_BITS = COPY_BITS[21]! | (DIST_3 << COPY_NBITS[21]!)
 const RUN_NBITS = COPY_NBITS[21]! + 5
@@ -40,9 +49,7 @@ const RUN_NBITS = COPY_NBITS[21]! + 5
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
 /**
- * Encodes a latent grid (one RGB cell per 8×8 block) as an 8-bit RGB PNG, doing work proportional to the cells.
- * Each cell row becomes one unfiltered scanline (three literals and a 21-byte copy per cell) followed by seven
- * Up-filtered scanlines of zeros (runs of distance-1 copies), in one fixed-Huffman DEFLATE block.
+ * Encodes a latent grid (one RGB cell per 8×8 block) as an 8-bit RGB PNG, in time proportional to the cells.
  * @example
  * const png = encodePng(paintLatent('a red fox', 42, 512, 512), 512, 512)
  * new Blob([png], { type: 'image/png' })
@@ -53,22 +60,12 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
   const rows = height / 8
   const rowBytes = 1 + 3 * width
 
-  // The seven Up-filtered scanlines of a cell row: filter byte 2, one literal zero, then distance-1 copies.
-  const upBits: number[] = [LIT_CODE[2]! | (LIT_CODE[0]! << 8)]
-  const upNBits: number[] = [16]
-  for (let left = 3 * width - 1; left > 0; ) {
-    const n = left <= MAX_COPY ? left : left - MAX_COPY < 3 ? left - 3 : MAX_COPY
-    upBits.push(COPY_BITS[n]! | (DIST_1 << COPY_NBITS[n]!))
-    upNBits.push(COPY_NBITS[n]! + 5)
-    left -= n
-  }
-  const upWrites = upBits.length
-  const upBitsPerRow = upNBits.reduce((a, b) => a + b, 0)
+  const up = upRows(width)
 
   // Upper bound of the zlib stream: header, block header, worst-case literals (9 bits), copies, EOB, Adler-32.
-  const maxBits = 3 + rows * (8 + cols * (18 + 9 + RUN_NBITS) + 7 * upBitsPerRow) + 7
+  const maxBits = 3 + rows * (8 + cols * (27 + RUN_NBITS) + up.bits) + 7
   const zlibMax = 2 + Math.ceil(maxBits / 8) + 4
-  const out = new Uint8Array(8 + 25 + 8 + zlibMax + 4 + 12)
+  const out = scratch(8 + 25 + 8 + zlibMax + 4 + 12)
 
   out.set(PNG_SIGNATURE, 0)
   writeU32(out, 8, 13)
@@ -77,7 +74,9 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
   writeU32(out, 20, height)
   out[24] = 8 // bit depth
   out[25] = 2 // colour type: truecolour
-  // compression, filter and interlace methods: 0
+  out[26] = 0 // compression method
+  out[27] = 0 // filter method
+  out[28] = 0 // interlace method
   writeU32(out, 29, crc32(out, 12, 29))
   writeAscii(out, 37, 'IDAT')
   const dataStart = 41
@@ -88,30 +87,71 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
   w.write(0b011, 3) // BFINAL = 1, BTYPE = 01 (fixed Huffman)
   let a = 1
   let b = 0
-  const filterNone = LIT_CODE[0]!
-  const filterNoneBits = LIT_LEN[0]!
-  for (let y = 0; y < rows; y++) {
+  // Hot loop: BitWriter.write inlined on locals; fewer than 8 bits pending between writes, writes of 16..23 bits.
+  let acc = w.acc
+  let count = w.count
+  let pos = w.pos
+  for (let y = 0, p = 0; y < rows; y++) {
     // First scanline of the cell row: filter None, each cell = one literal pixel + a copy of its 7 repeats.
-    w.write(filterNone, filterNoneBits)
+    acc |= FILTER_NONE << count
+    count += 8
+    out[pos++] = acc
+    acc >>>= 8
+    count -= 8
     b += a
-    let p = y * cols * 3
-    for (let x = 0; x < cols; x++, p += 3) {
+    for (const rowEnd = p + cols * 3; p < rowEnd; p += 3) {
       const r = latent[p]!
       const g = latent[p + 1]!
       const bl = latent[p + 2]!
-      w.write(LIT_CODE[r]! | (LIT_CODE[g]! << LIT_LEN[r]!), LIT_LEN[r]! + LIT_LEN[g]!)
-      w.write(LIT_CODE[bl]! | (RUN_BITS << LIT_LEN[bl]!), LIT_LEN[bl]! + RUN_NBITS)
+      const lr = LIT_LEN[r]!
+      acc |= (LIT_CODE[r]! | (LIT_CODE[g]! << lr)) << count
+      count += lr + LIT_LEN[g]! - 16
+      // 16..25 bits pending: store two bytes, then a third if 8 or more remain.
+      out[pos] = acc
+      out[pos + 1] = acc >>> 8
+      pos += 2
+      acc >>>= 16
+      if (count >= 8) {
+        out[pos++] = acc
+        acc >>>= 8
+        count -= 8
+      }
+      const lb = LIT_LEN[bl]!
+      acc |= (LIT_CODE[bl]! | (RUN_BITS << lb)) << count
+      count += lb + RUN_NBITS - 16
+      // 22..30 bits pending: likewise.
+      out[pos] = acc
+      out[pos + 1] = acc >>> 8
+      pos += 2
+      acc >>>= 16
+      if (count >= 8) {
+        out[pos++] = acc
+        acc >>>= 8
+        count -= 8
+      }
       // Adler-32 of (r, g, b) × 8 in closed form: A grows by 8(r+g+b), B by 24·A plus position-weighted sums.
-      b = (b + 24 * a + 108 * r + 100 * g + 92 * bl) % ADLER_MOD
-      a = (a + 8 * (r + g + bl)) % ADLER_MOD
+      // Reduced once per row: even 16384 pixels wide, A < 2^24 and B < 2^40 there, far below 2^53.
+      b += 24 * a + 108 * r + 100 * g + 92 * bl
+      a += 8 * (r + g + bl)
     }
-    // Seven Up-filtered scanlines: byte 2 then 3·width zeros (zeros leave A alone and add A to B each).
+    a %= ADLER_MOD
+    b %= ADLER_MOD
+    // Seven Up-filtered scanlines, pre-rendered for the current bit offset; the pending bits go into its first byte.
+    const bytes = up.bytes[count]!
+    out.set(bytes, pos)
+    out[pos] = out[pos]! | acc
+    pos += bytes.length
+    acc = up.tailAcc[count]!
+    count = up.tailCount[count]!
+    // Each is byte 2 then 3·width zeros: zeros leave A alone and add A to B each.
     for (let k = 0; k < 7; k++) {
-      for (let i = 0; i < upWrites; i++) w.write(upBits[i]!, upNBits[i]!)
       a = (a + 2) % ADLER_MOD
       b = (b + rowBytes * a) % ADLER_MOD
     }
   }
+  w.acc = acc
+  w.count = count
+  w.pos = pos
   w.write(0, LIT_LEN[256]!) // end of block (code 0000000)
   let end = w.finish()
   writeU32(out, end, (b << 16) | a)
@@ -123,6 +163,43 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
   writeAscii(out, end + 4, 'IEND')
   writeU32(out, end + 8, 0xae426082)
   return out.slice(0, end + 12)
+}
+
+/** The seven Up-filtered scanlines after a cell row's first one, rendered once per width for each bit offset. */
+interface UpRows {
+  /** Whole bytes, indexed by the number of bits pending before them (their low bits are left zero). */
+  bytes: Uint8Array[]
+  /** Bits left pending after them, and how many, by the same index. */
+  tailAcc: Uint8Array
+  tailCount: Uint8Array
+  /** Their length in bits. */
+  bits: number
+}
+const upRowsByWidth = new Map<number, UpRows>()
+
+function upRows(width: number): UpRows {
+  const cached = upRowsByWidth.get(width)
+  if (cached) return cached
+  // One scanline: filter byte 2, a literal zero, then the other 3·width − 1 zeros as distance-1 copies (3..258).
+  const writes: [number, number][] = [[LIT_CODE[2]! | (LIT_CODE[0]! << 8), 16]]
+  for (let left = 3 * width - 1; left > 0; ) {
+    const n = left <= MAX_COPY ? left : left - MAX_COPY < 3 ? left - 3 : MAX_COPY
+    writes.push([COPY_BITS[n]! | (DIST_1 << COPY_NBITS[n]!), COPY_NBITS[n]! + 5])
+    left -= n
+  }
+  const bits = 7 * writes.reduce((sum, [, n]) => sum + n, 0)
+  const up: UpRows = { bytes: [], tailAcc: new Uint8Array(8), tailCount: new Uint8Array(8), bits }
+  for (let offset = 0; offset < 8; offset++) {
+    const w = new BitWriter(new Uint8Array(Math.ceil((offset + bits) / 8)), 0)
+    w.count = offset
+    for (let k = 0; k < 7; k++) for (const [code, n] of writes) w.write(code, n)
+    up.bytes.push(w.bytes.slice(0, w.pos))
+    up.tailAcc[offset] = w.acc
+    up.tailCount[offset] = w.count
+  }
+  if (upRowsByWidth.size >= 256) upRowsByWidth.clear()
+  upRowsByWidth.set(width, up)
+  return up
 }
 
 function writeU32(out: Uint8Array, at: number, v: number): void {

@@ -1,4 +1,8 @@
-import { BitWriter, canonicalCodes } from './bit-writer.js'
+// Lossless WebP (VP8L) in work proportional to the latent cells: no transforms, no colour cache, one prefix-code group.
+// Each cell's first pixel row is one literal pixel and a 7-pixel copy from the left (2-D distance code 2); the other
+// seven pixel rows of a cell row are copies from the row above (distance code 1), at most 4096 pixels each.
+
+import { BitWriter, canonicalCodes, scratch } from './bit-writer.js'
 import { checkLatent } from './paint-latent.js'
 
 /** Order in which code-length code lengths are sent (VP8L spec, kCodeLengthCodeOrder). */
@@ -38,40 +42,21 @@ function copyWrite(length: number, distanceBit: number): [bits: number, n: numbe
 /** The five prefix codes of the single group, as a list of writes (identical for every image). */
 const CODES_HEADER = (() => {
   const writes: [number, number][] = []
-  const normal = (codeLengthLengths: Map<number, number>, symbolLengths: number[]): void => {
+  // A normal code: its code-length code (symbol → length, here at most three symbols), then every symbol's length.
+  const normal = (codeLengthCode: Record<number, number>, symbolLengths: number[]): void => {
     const clLengths = new Array<number>(19).fill(0)
-    for (const [symbol, len] of codeLengthLengths) clLengths[symbol] = len
+    for (const [symbol, len] of Object.entries(codeLengthCode)) clLengths[Number(symbol)] = len
     const clCodes = canonicalCodes(clLengths)
-    let last = 0
-    for (const [symbol] of codeLengthLengths) last = Math.max(last, CODE_LENGTH_ORDER.indexOf(symbol))
+    const last = Math.max(...Object.keys(codeLengthCode).map((symbol) => CODE_LENGTH_ORDER.indexOf(Number(symbol))))
     writes.push([0, 1], [last + 1 - 4, 4]) // normal code; number of code-length code lengths − 4
     for (let i = 0; i <= last; i++) writes.push([clLengths[CODE_LENGTH_ORDER[i]!]!, 3])
     writes.push([0, 1]) // max_symbol = alphabet size
     for (const len of symbolLengths) writes.push([clCodes[len]!, clLengths[len]!])
   }
-  normal(
-    new Map([
-      [9, 1],
-      [5, 2],
-      [6, 2],
-    ]),
-    GREEN_LENGTHS,
-  )
   const eights = new Array<number>(256).fill(8)
-  normal(
-    new Map([
-      [0, 1],
-      [8, 1],
-    ]),
-    eights,
-  ) // red
-  normal(
-    new Map([
-      [0, 1],
-      [8, 1],
-    ]),
-    eights,
-  ) // blue
+  normal({ 9: 1, 5: 2, 6: 2 }, GREEN_LENGTHS) // green + length prefixes
+  normal({ 0: 1, 8: 1 }, eights) // red
+  normal({ 0: 1, 8: 1 }, eights) // blue
   // Alpha: simple code, one 8-bit symbol 255 (costs no bits per pixel).
   writes.push([1, 1], [0, 1], [1, 1], [255, 8])
   // Distance: simple code, two symbols: 0 in 1 bit, then 1 in 8 bits.
@@ -82,13 +67,14 @@ const CODES_HEADER = (() => {
 /** REVERSED[v] = v with its 8 bits reversed: the code of v in an all-8-bit canonical code, as BitWriter writes it. */
 const REVERSED = canonicalCodes(new Array<number>(256).fill(8))
 
-/** Completes a cell's first row: copy 7 pixels from the left. */
-const [RUN_BITS, RUN_NBITS] = copyWrite(7, DIST_LEFT)
+/**
+ * Completes a cell's first row: copy 7 pixels from the left. 7 bits (5-bit length prefix, 1 extra bit, 1-bit distance
+ * code), so with the 25-bit literal a cell is exactly 32 bits.
+ */
+const [RUN_BITS] = copyWrite(7, DIST_LEFT)
 
 /**
- * Encodes a latent grid (one RGB cell per 8×8 block) as a lossless WebP (VP8L), doing work proportional to the cells.
- * Each cell's first row is one literal pixel plus a 7-pixel copy from the left; the other seven rows of a cell row are
- * copies from the row above.
+ * Encodes a latent grid (one RGB cell per 8×8 block) as a lossless WebP (VP8L), in time proportional to the cells.
  * @example
  * const webp = encodeWebp(paintLatent('a red fox', 42, 512, 512), 512, 512)
  * new Blob([webp], { type: 'image/webp' })
@@ -102,8 +88,7 @@ export function encodeWebp(latent: Uint8Array, width: number, height: number): U
   for (let left = 7 * width; left > 0; left -= MAX_COPY) rowCopies.push(copyWrite(Math.min(left, MAX_COPY), DIST_ABOVE))
 
   // Bound: headers (~1000 bits) + per cell 9+8+8 literal bits and a copy + per cell row the row copies.
-  const maxBytes = 20 + 256 + cols * rows * 5 + rows * rowCopies.length * 4
-  const out = new Uint8Array(maxBytes)
+  const out = scratch(20 + 256 + cols * rows * 5 + rows * rowCopies.length * 4)
   const w = new BitWriter(out, 20)
   w.write(0x2f, 8) // VP8L signature
   w.write(width - 1, 14)
@@ -113,19 +98,31 @@ export function encodeWebp(latent: Uint8Array, width: number, height: number): U
   for (const [bits, n] of CODES_HEADER) w.write(bits, n)
 
   for (let y = 0, p = 0; y < rows; y++) {
-    for (let x = 0; x < cols; x++, p += 3) {
-      const r = latent[p]!
-      const g = latent[p + 1]!
-      const b = latent[p + 2]!
+    // Hot loop: BitWriter.write inlined on locals. Each cell is exactly 32 bits (17 + 15), so the pending-bit count
+    // is the same before every cell (0..7) and each write stores exactly two bytes, with no branches.
+    let acc = w.acc
+    const pending = w.count
+    let pos = w.pos
+    for (const rowEnd = p + cols * 3; p < rowEnd; p += 3) {
       // Literal: green (9 bits), red (8), blue (8); red and blue codes are the bit-reversed byte, alpha is implicit.
-      w.write(GREEN[g]! | (REVERSED[r]! << 9), 17)
-      w.write(REVERSED[b]! | (RUN_BITS << 8), 8 + RUN_NBITS)
+      acc |= (GREEN[latent[p + 1]!]! | (REVERSED[latent[p]!]! << 9)) << pending
+      out[pos] = acc
+      out[pos + 1] = acc >>> 8
+      acc >>>= 16
+      acc |= (REVERSED[latent[p + 2]!]! | (RUN_BITS << 8)) << (pending + 1)
+      out[pos + 2] = acc
+      out[pos + 3] = acc >>> 8
+      acc >>>= 16
+      pos += 4
     }
+    w.acc = acc
+    w.pos = pos
     // The other seven rows: 7·width pixels copied from the row above, as copies of at most 4096 pixels.
     for (const [bits, n] of rowCopies) w.write(bits, n)
   }
   const end = w.finish()
   const chunkSize = end - 20
+  if (chunkSize & 1) out[end] = 0 // RIFF pad byte
   const padded = end + (chunkSize & 1)
   writeAscii(out, 0, 'RIFF')
   writeU32le(out, 4, padded - 8)

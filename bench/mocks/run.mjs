@@ -1,0 +1,68 @@
+// 1,000 mocked 512×512 generate() calls through msw/node, side by side with two baselines in one run:
+// the msw floor (a static JSON handler answering raw fetch) and the genimage mock answering raw fetch.
+// Usage: npm run build && node bench/mocks/run.mjs [calls=1000] [rounds=5]
+import { createClient } from '@genimage/client'
+import { createGenimageMock } from '@genimage/mocks'
+import { HttpResponse, http } from 'msw'
+import { setupServer } from 'msw/node'
+import { median, printTable, writeResult } from '../lib.mjs'
+
+const calls = Number(process.argv[2] ?? 1000)
+const rounds = Number(process.argv[3] ?? 5)
+const baseUrl = 'http://bench.genimage.test'
+const body = (index) => ({ prompt: `bench prompt ${index}`, width: 512, height: 512 })
+
+const staticAnswer = {
+  image: { url: `${baseUrl}/files/x.png`, content_type: 'image/png', file_name: 'x.png', file_size: 1, width: 512, height: 512 },
+  seed: 1,
+  timings: { queue_ms: 0, inference_ms: 0, encode_ms: 0, total_ms: 0 },
+}
+
+const rawFetch = async (index) => {
+  const response = await fetch(`${baseUrl}/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body(index)),
+  })
+  await response.json()
+}
+
+const variants = [
+  { name: 'msw floor: static handler + fetch', handlers: () => [http.post(`${baseUrl}/generate`, () => HttpResponse.json(staticAnswer))], call: () => rawFetch },
+  { name: 'genimage mock + fetch', handlers: () => createGenimageMock({ baseUrl }).handlers, call: () => rawFetch },
+  {
+    name: 'genimage mock + @genimage/client',
+    handlers: () => createGenimageMock({ baseUrl }).handlers,
+    call: () => {
+      const client = createClient({ baseUrl })
+      return (index) => client.generate(body(index))
+    },
+  },
+]
+
+const results = []
+for (const variant of variants) {
+  const server = setupServer(...variant.handlers())
+  server.listen({ onUnhandledRequest: 'error' })
+  const call = variant.call()
+  for (let index = 0; index < 50; index += 1) await call(index) // warm-up
+  const totals = []
+  for (let round = 0; round < rounds; round += 1) {
+    const started = performance.now()
+    for (let index = 0; index < calls; index += 1) await call(round * calls + index)
+    totals.push(performance.now() - started)
+  }
+  server.close()
+  results.push({ variant: variant.name, calls, rounds, median_total_ms: median(totals), per_call_ms: median(totals) / calls, totals_ms: totals })
+}
+
+const floor = results[0].median_total_ms
+printTable(
+  results.map((r) => ({
+    variant: r.variant,
+    [`${calls} calls, median of ${rounds} (ms)`]: r.median_total_ms.toFixed(0),
+    'per call (ms)': r.per_call_ms.toFixed(3),
+    'vs msw floor': `${(r.median_total_ms / floor).toFixed(2)}×`,
+  })),
+)
+console.log(`wrote ${await writeResult('mocked-generate', { benchmark: 'mocked-generate', image: '512x512 png', results })}`)
