@@ -31,6 +31,11 @@ export interface BackendImage {
   inferenceMs: number
   /** Milliseconds the backend spent encoding the image. */
   encodeMs: number
+  /**
+   * The store key, when the backend knows one that is a pure function of the bytes (the synthetic backend derives
+   * it from its inputs); the engine hashes the bytes when absent. Must match `^[A-Za-z0-9_-]{1,128}\.(png|jpeg|webp)$`.
+   */
+  key?: string
 }
 
 /**

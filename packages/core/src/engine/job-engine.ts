@@ -327,7 +327,7 @@ export class JobEngine {
 
   async #succeed(job: Job, result: BackendImage): Promise<void> {
     const encodeStart = this.#now()
-    const key = await contentKey(result.bytes, result.contentType)
+    const key = result.key ?? (await contentKey(result.bytes, result.contentType))
     await this.store.put(key, { bytes: result.bytes, contentType: result.contentType })
     if (job.state === 'COMPLETED') return
     const image: JobImage = {

@@ -21,6 +21,18 @@ export interface SyntheticBackendOptions {
 
 const contentTypes: Record<OutputFormat, ImageContentType> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' }
 
+/** 64-bit FNV-1a of a string, as 16 hex digits (two 32-bit lanes with different offsets). */
+const fnv64 = (text: string): string => {
+  let low = 0x811c9dc5
+  let high = 0xcbf29ce4
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index)
+    low = Math.imul(low ^ code, 0x01000193) >>> 0
+    high = Math.imul(high ^ code ^ (low >>> 24), 0x01000193) >>> 0
+  }
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0')
+}
+
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (ms <= 0) {
@@ -77,7 +89,10 @@ export function createSyntheticBackend(options: SyntheticBackendOptions = {}): B
             ? encodeWebp(latent, input.width, input.height)
             : encodePng(latent, input.width, input.height)
       const encoded = performance.now()
+      // The bytes are a pure function of these inputs, so a hash of them is a content address.
+      const identity = [input.prompt, input.seed, input.width, input.height, input.output_format, jpegQuality].join('\u0000')
       return {
+        key: `synthetic-${fnv64(identity)}.${input.output_format}`,
         bytes,
         contentType: contentTypes[input.output_format],
         width: input.width,

@@ -20,7 +20,13 @@ export interface ComfyArgsOptions {
  * // ['main.py', '--listen', '127.0.0.1', '--port', '8188', '--disable-auto-launch', '--log-stdout', '--highvram']
  */
 export function buildComfyArgs(options: ComfyArgsOptions = {}): string[] {
-  const args = [options.entry ?? 'main.py', '--listen', options.host ?? '127.0.0.1', '--port', String(options.port ?? 8188)]
+  const args = [
+    options.entry ?? 'main.py',
+    '--listen',
+    options.host ?? '127.0.0.1',
+    '--port',
+    String(options.port ?? 8188),
+  ]
   args.push('--disable-auto-launch', '--log-stdout')
   if (options.extraModelPathsConfig) args.push('--extra-model-paths-config', options.extraModelPathsConfig)
   if (options.outputDirectory) args.push('--output-directory', options.outputDirectory)

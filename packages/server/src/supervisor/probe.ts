@@ -12,7 +12,8 @@ export async function probeHttp(url: string, timeoutMs: number, fetchImpl: typeo
     return response.ok ? { ok: true } : { ok: false, reason: `HTTP ${response.status}` }
   } catch (error) {
     const name = (error as Error).name
-    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, reason: `no answer within ${timeoutMs} ms` }
+    if (name === 'TimeoutError' || name === 'AbortError')
+      return { ok: false, reason: `no answer within ${timeoutMs} ms` }
     const cause = (error as { cause?: { code?: string } }).cause
     return { ok: false, reason: cause?.code ?? (error as Error).message }
   }

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { pino, type Logger } from 'pino'
+import { type Logger, pino } from 'pino'
 import { buildComfyArgs } from './args.js'
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js'
 import { Emitter } from './emitter.js'
 import { forwardLines } from './lines.js'
-import { hasExited, signalGroup, terminateGroup } from './process-group.js'
 import { probeHttp } from './probe.js'
+import { hasExited, signalGroup, terminateGroup } from './process-group.js'
 
 /** Where the supervised process is in its life. */
 export type SupervisorState = 'idle' | 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed'
@@ -95,7 +95,10 @@ export interface ComfySupervisor {
   /** Subscribes to an event; returns an unsubscribe function. */
   on<K extends keyof ComfySupervisorEvents>(event: K, listener: (payload: ComfySupervisorEvents[K]) => void): () => void
   /** Subscribes to the next occurrence of an event. */
-  once<K extends keyof ComfySupervisorEvents>(event: K, listener: (payload: ComfySupervisorEvents[K]) => void): () => void
+  once<K extends keyof ComfySupervisorEvents>(
+    event: K,
+    listener: (payload: ComfySupervisorEvents[K]) => void,
+  ): () => void
 }
 
 interface Waiter {

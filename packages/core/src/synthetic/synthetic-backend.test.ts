@@ -1,0 +1,66 @@
+import sharp from 'sharp'
+import { describe, expect, it } from 'vitest'
+import type { BackendJob } from '../backend.js'
+import { resolveGenerateRequest } from '../validation/generate-request.js'
+import { createSyntheticBackend } from './synthetic-backend.js'
+
+const job = (body: Record<string, unknown>, signal = new AbortController().signal) => {
+  const progress: string[] = []
+  const backendJob: BackendJob = {
+    id: 'job',
+    input: resolveGenerateRequest({ seed: 3, ...body }),
+    signal,
+    reportProgress: (step, total) => progress.push(`${step}/${total}`),
+    log: () => {},
+  }
+  return { backendJob, progress }
+}
+
+describe('createSyntheticBackend', () => {
+  it('paints the requested size and format, reporting every step', async () => {
+    const backend = createSyntheticBackend()
+    const { backendJob, progress } = job({ prompt: 'fox', width: 640, height: 384, num_inference_steps: 3, output_format: 'webp' })
+    const image = await backend.run(backendJob)
+    expect(progress).toEqual(['0/3', '1/3', '2/3', '3/3'])
+    expect(image.contentType).toBe('image/webp')
+    const { format, width, height } = await sharp(image.bytes).metadata()
+    expect({ format, width, height }).toEqual({ format: 'webp', width: 640, height: 384 })
+  })
+
+  it('gives identical bytes and key for identical inputs, different ones otherwise', async () => {
+    const backend = createSyntheticBackend()
+    const a = await backend.run(job({ prompt: 'fox' }).backendJob)
+    const b = await backend.run(job({ prompt: 'fox' }).backendJob)
+    const c = await backend.run(job({ prompt: 'fox', seed: 4 }).backendJob)
+    expect(Buffer.from(b.bytes).equals(Buffer.from(a.bytes))).toBe(true)
+    expect(b.key).toBe(a.key)
+    expect(a.key).toMatch(/^synthetic-[0-9a-f]{16}\.png$/)
+    expect(c.key).not.toBe(a.key)
+    expect(Buffer.from(c.bytes).equals(Buffer.from(a.bytes))).toBe(false)
+  })
+
+  it('stops with the abort reason when the job is cancelled mid-way', async () => {
+    const backend = createSyntheticBackend({ stepMs: 50 })
+    const controller = new AbortController()
+    const { backendJob, progress } = job({ prompt: 'fox', num_inference_steps: 4 }, controller.signal)
+    const running = backend.run(backendJob)
+    setTimeout(() => controller.abort(new Error('cancelled by test')), 70)
+    await expect(running).rejects.toThrow('cancelled by test')
+    expect(progress.length).toBeLessThan(5)
+  })
+
+  it('waits for beforeStep so tests can hold a job at a step', async () => {
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const backend = createSyntheticBackend({ beforeStep: (_job, step) => (step === 2 ? held : undefined) })
+    const { backendJob, progress } = job({ prompt: 'fox', num_inference_steps: 2 })
+    const running = backend.run(backendJob)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(progress).toEqual(['0/2', '1/2'])
+    release()
+    await running
+    expect(progress).toEqual(['0/2', '1/2', '2/2'])
+  })
+})

@@ -1,0 +1,212 @@
+import {
+  boolean,
+  existingDirectory,
+  httpUrl,
+  integer,
+  list,
+  type OptionType,
+  oneOf,
+  path,
+  text,
+  words,
+} from './types.js'
+
+/** One configurable setting: an environment variable and the flag derived from it (`COMFYUI_DIR` → `--comfyui-dir`). */
+export interface OptionSpec<E extends string = string, T = unknown, D extends T | undefined = T | undefined> {
+  /** Environment variable; the flag and the config key are derived from it. */
+  env: E
+  /** Section in `--help`. */
+  group: string
+  type: OptionType<T>
+  /** Value when neither flag nor environment sets it. */
+  default: D
+  /** Shown in `--help` instead of the formatted default. */
+  defaultText?: string
+  /** One line for `--help` and the docs. */
+  description: string
+  /** Never echoed back (error messages say `<hidden>`). */
+  secret?: boolean
+}
+
+function option<const E extends string, T>(
+  env: E,
+  type: OptionType<T>,
+  spec: { group: string; default: NoInfer<T>; description: string; defaultText?: string; secret?: boolean },
+): OptionSpec<E, T, T>
+function option<const E extends string, T>(
+  env: E,
+  type: OptionType<T>,
+  spec: { group: string; description: string; defaultText?: string; secret?: boolean },
+): OptionSpec<E, T, undefined>
+function option<const E extends string, T>(
+  env: E,
+  type: OptionType<T>,
+  spec: { group: string; default?: T; description: string; defaultText?: string; secret?: boolean },
+): OptionSpec<E, T, T | undefined> {
+  return { env, type, ...spec, default: spec.default }
+}
+
+const HTTP = 'HTTP API'
+const COMFY = 'ComfyUI'
+const WEIGHTS = 'Model weights'
+const STORAGE = 'Image storage'
+
+/**
+ * Every setting of the server, in one table: `--help`, the docs table, parsing and the config type come from it.
+ * @example OPTIONS.find((o) => o.env === 'PORT')?.default // 8787
+ */
+export const OPTIONS = [
+  option('PORT', integer(1, 65535), { group: HTTP, default: 8787, description: 'Port the API listens on.' }),
+  option('HOST', text('<addr>'), { group: HTTP, default: '0.0.0.0', description: 'Interface the API binds.' }),
+  option('PUBLIC_BASE_URL', httpUrl(), {
+    group: HTTP,
+    description: 'External URL of this server, used in image and queue URLs (default: from the request).',
+  }),
+  option('API_KEYS', list(), {
+    group: HTTP,
+    default: [],
+    secret: true,
+    description: 'Comma-separated API keys accepted as `Authorization: Key …` or Bearer; empty: no auth.',
+  }),
+  option('MAX_QUEUE', integer(1, 100_000), {
+    group: HTTP,
+    default: 64,
+    description: 'Jobs waiting or running before new ones get 429.',
+  }),
+  option('JOB_TIMEOUT_MS', integer(1000, 3_600_000), {
+    group: HTTP,
+    default: 60_000,
+    description: 'A job running longer is interrupted and answered 504.',
+  }),
+  option('MAX_BODY_BYTES', integer(1024, 64 * 1024 * 1024), {
+    group: HTTP,
+    default: 65_536,
+    description: 'Largest request body; larger ones get 413.',
+  }),
+  option('SHUTDOWN_GRACE_MS', integer(0, 600_000), {
+    group: HTTP,
+    default: 30_000,
+    description: 'On SIGTERM, time to finish running jobs before ComfyUI is stopped.',
+  }),
+  option('LOG_LEVEL', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], '<level>'), {
+    group: HTTP,
+    default: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent (JSON lines on stdout).',
+  }),
+  option('COMFYUI_DIR', existingDirectory('main.py', 'is it a ComfyUI checkout?'), {
+    group: COMFY,
+    defaultText: '(synthetic backend)',
+    description: 'ComfyUI checkout to run; unset: the synthetic backend paints test images, no GPU needed.',
+  }),
+  option('COMFYUI_PYTHON', text('<cmd>'), {
+    group: COMFY,
+    default: 'python3',
+    description: 'Python interpreter that runs ComfyUI (e.g. a venv).',
+  }),
+  option('COMFYUI_PORT', integer(1, 65535), {
+    group: COMFY,
+    default: 8188,
+    description: 'Port ComfyUI listens on (loopback only).',
+  }),
+  option('COMFYUI_ARGS', words(), {
+    group: COMFY,
+    default: [],
+    description: 'Extra ComfyUI flags, shell-quoted, e.g. "--highvram --fast".',
+  }),
+  option('COMFYUI_BOOT_TIMEOUT_MS', integer(1000, 3_600_000), {
+    group: COMFY,
+    default: 300_000,
+    description: 'ComfyUI must answer /system_stats within this time after spawn, else it is restarted.',
+  }),
+  option('WORKFLOW', existingDirectory(), {
+    group: COMFY,
+    defaultText: '(built-in sdxl-turbo)',
+    description: 'Workflow directory (workflow.json + bindings) to use instead of the built-in one.',
+  }),
+  option('MODELS_DIR', path(), {
+    group: WEIGHTS,
+    defaultText: '<COMFYUI_DIR>/models',
+    description: 'Model weights directory (ComfyUI layout); missing weights are downloaded here at start.',
+  }),
+  option('SKIP_WEIGHTS_DOWNLOAD', boolean(), {
+    group: WEIGHTS,
+    default: false,
+    description: 'Do not download or verify weights (they are provisioned another way).',
+  }),
+  option('STORAGE', oneOf(['local', 's3']), {
+    group: STORAGE,
+    default: 'local',
+    description: 'Where generated images are kept: a local directory (or memory) or an S3 bucket.',
+  }),
+  option('FILES_DIR', path(), {
+    group: STORAGE,
+    defaultText: '(in memory)',
+    description: 'Directory for images with STORAGE=local; unset: kept in memory (LRU, 256 MiB).',
+  }),
+  option('S3_ENDPOINT', httpUrl(), {
+    group: STORAGE,
+    defaultText: '(AWS)',
+    description: 'S3-compatible endpoint (MinIO, R2, …); unset: AWS S3 in S3_REGION.',
+  }),
+  option('S3_REGION', text('<region>'), { group: STORAGE, default: 'us-east-1', description: 'S3 signing region.' }),
+  option('S3_BUCKET', text('<name>'), { group: STORAGE, description: 'Bucket for images (required with STORAGE=s3).' }),
+  option('S3_ACCESS_KEY_ID', text('<id>'), {
+    group: STORAGE,
+    secret: true,
+    description: 'S3 access key id (required with STORAGE=s3).',
+  }),
+  option('S3_SECRET_ACCESS_KEY', text('<secret>'), {
+    group: STORAGE,
+    secret: true,
+    description: 'S3 secret access key (required with STORAGE=s3).',
+  }),
+  option('S3_SESSION_TOKEN', text('<token>'), {
+    group: STORAGE,
+    secret: true,
+    description: 'Session token for temporary S3 credentials.',
+  }),
+  option('S3_PREFIX', text('<prefix/>'), {
+    group: STORAGE,
+    description: 'Key prefix inside the bucket, e.g. images/.',
+  }),
+  option('S3_PUBLIC_BASE_URL', httpUrl(), {
+    group: STORAGE,
+    description: 'Public (CDN) URL of the bucket; image URLs point there instead of /files/{key}.',
+  }),
+  option('S3_FORCE_PATH_STYLE', boolean(), {
+    group: STORAGE,
+    defaultText: '(true with S3_ENDPOINT)',
+    description: 'Path-style URLs (endpoint/bucket/key) instead of virtual-hosted (bucket.endpoint/key).',
+  }),
+] as const
+
+/** Any entry of {@link OPTIONS}. */
+export type AnyOption = (typeof OPTIONS)[number]
+
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S
+
+/** The config key of an environment variable: `COMFYUI_DIR` → `comfyuiDir`. */
+export type KeyOf<E extends string> = CamelCase<Lowercase<E>>
+
+type ValueOf<O extends AnyOption> = undefined extends O['default']
+  ? ReturnType<O['type']['parse']> | undefined
+  : ReturnType<O['type']['parse']>
+
+/** The parsed settings, one key per option, typed from the table. */
+export type OptionValues = { [O in AnyOption as KeyOf<O['env']>]: ValueOf<O> }
+
+/**
+ * The flag of an environment variable.
+ * @example flagOf('COMFYUI_DIR') // '--comfyui-dir'
+ */
+export function flagOf(env: string): string {
+  return `--${env.toLowerCase().replace(/_/g, '-')}`
+}
+
+/**
+ * The config key of an environment variable.
+ * @example keyOf('COMFYUI_DIR') // 'comfyuiDir'
+ */
+export function keyOf<E extends string>(env: E): KeyOf<E> {
+  return env.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) as KeyOf<E>
+}

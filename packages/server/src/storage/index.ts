@@ -1,0 +1,11 @@
+/**
+ * Image stores for the server: a local directory and S3 (or any S3-compatible service), both behind `ImageStore`.
+ * @module
+ */
+
+export { assertKeyMatches, contentTypeOfKey, IMAGE_KEY_PATTERN, InvalidImageKeyError, isImageKey } from './keys.js'
+export { createLocalDirStore } from './local-dir-store.js'
+export type { S3Client, S3StoreOptions } from './s3-store.js'
+export { createS3Store, S3Error, s3Request } from './s3-store.js'
+export type { AwsCredentials, SignRequestInput } from './sigv4.js'
+export { EMPTY_SHA256, sha256Hex, signRequest, uriEncode } from './sigv4.js'
