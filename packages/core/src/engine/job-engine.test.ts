@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { type Backend, BackendError, type BackendJob } from '../backend.js'
+import { type Backend, BackendError, type BackendJob, type BackendState } from '../backend.js'
 import type { HttpProblem } from '../errors.js'
 import { MemoryImageStore } from '../store/memory-store.js'
 import { resolveGenerateRequest } from '../validation/generate-request.js'
@@ -216,6 +216,15 @@ describe('JobEngine', () => {
     started[0]!.resolve()
     await draining
     expect(drained).toBe(true)
+  })
+
+  it('answers 503 with Retry-After until the backend has started, and queues jobs while it restarts', () => {
+    let state: BackendState = 'starting'
+    const { backend } = manualBackend()
+    const engine = new JobEngine({ backend: { ...backend, state: () => state }, store: new MemoryImageStore() })
+    expect(() => engine.submit(input('early'))).toThrow(/not ready: the manual backend is starting/)
+    state = 'restarting'
+    expect(engine.submit(input('during restart')).state).not.toBe('COMPLETED')
   })
 
   it('answers 404 for unknown ids', () => {

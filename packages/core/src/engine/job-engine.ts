@@ -179,6 +179,13 @@ export class JobEngine {
       if (existing && (existing.state !== 'COMPLETED' || existing.outcome === 'succeeded')) return this.#snapshot(existing)
     }
     if (this.#draining) throw new HttpProblem(503, 'Server is draining and accepts no new work', { 'Retry-After': '5' })
+    const state = this.backend.state()
+    // While restarting, jobs wait in the queue; before the first start completes, callers are told to come back.
+    if (state === 'starting' || state === 'warming_up' || state === 'stopped') {
+      throw new HttpProblem(503, `Server is not ready: the ${this.backend.name} backend is ${state.replace('_', ' ')}`, {
+        'Retry-After': '5',
+      })
+    }
     if (this.#waiting.length >= this.#maxQueueSize) {
       const retryAfter = this.#retryAfterSeconds()
       throw new HttpProblem(

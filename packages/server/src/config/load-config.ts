@@ -19,7 +19,7 @@ export interface S3Settings {
 
 /** The validated configuration of the server: every option of the table, plus what follows from them. */
 export type ServerConfig = OptionValues & {
-  /** `comfyui` when `COMFYUI_DIR` is set, else `synthetic`. */
+  /** `comfyui` when `COMFYUI_DIR` or `COMFYUI_URL` is set, else `synthetic`. */
   backend: 'comfyui' | 'synthetic'
   /** `MODELS_DIR`, or `<COMFYUI_DIR>/models`; undefined with the synthetic backend and no `MODELS_DIR`. */
   modelsDir: string | undefined
@@ -115,7 +115,10 @@ function parseArgv(argv: readonly string[]): Map<string, string> {
 }
 
 function derive(values: OptionValues): ServerConfig {
-  const backend = values.comfyuiDir ? 'comfyui' : 'synthetic'
+  if (values.comfyuiDir && values.comfyuiUrl) {
+    throw new ConfigError('set COMFYUI_DIR (start ComfyUI) or COMFYUI_URL (use a running one), not both', '--comfyui-url')
+  }
+  const backend = values.comfyuiDir || values.comfyuiUrl ? 'comfyui' : 'synthetic'
   const modelsDir = values.modelsDir ?? (values.comfyuiDir ? join(values.comfyuiDir, 'models') : undefined)
   let s3: S3Settings | undefined
   if (values.storage === 's3') {

@@ -98,6 +98,11 @@ export const OPTIONS = [
     defaultText: '(synthetic backend)',
     description: 'ComfyUI checkout to run; unset: the synthetic backend paints test images, no GPU needed.',
   }),
+  option('COMFYUI_URL', httpUrl(), {
+    group: COMFY,
+    defaultText: '(none)',
+    description: 'Use a ComfyUI already running at this URL instead of starting one (no supervision, no downloads).',
+  }),
   option('COMFYUI_PYTHON', text('<cmd>'), {
     group: COMFY,
     default: 'python3',
@@ -117,6 +122,11 @@ export const OPTIONS = [
     group: COMFY,
     default: 300_000,
     description: 'ComfyUI must answer /system_stats within this time after spawn, else it is restarted.',
+  }),
+  option('SYNTHETIC_STEP_MS', integer(0, 60_000), {
+    group: COMFY,
+    default: 30,
+    description: 'Simulated time per sampling step of the synthetic backend (used when no ComfyUI is configured).',
   }),
   option('WORKFLOW', existingDirectory(), {
     group: COMFY,

@@ -1,0 +1,108 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import { createApp, type ImageStore, JobEngine, MemoryImageStore, MetricsRegistry } from '@genimage/core'
+import type { Hono } from 'hono'
+import type { Logger } from 'pino'
+import { type ConfiguredBackend, createBackendFromConfig } from './backend-from-config.js'
+import type { ServerConfig } from './config/index.js'
+import { createLogger } from './logger.js'
+import { createLocalDirStore, createS3Store } from './storage/index.js'
+
+/** A configured genimage server, not yet listening. */
+export interface GenimageServer {
+  readonly app: Hono
+  readonly engine: JobEngine
+  readonly logger: Logger
+  /** The backend and the processes behind it. */
+  readonly configured: ConfiguredBackend
+  /** Settles when the backend has started (after {@link listen}); rejects when it cannot start. */
+  readonly ready: Promise<void>
+  /** Listens on `PORT`/`HOST`, then starts the backend (`/ready` turns 200 once it is warm); resolves with the URL. */
+  listen(): Promise<string>
+  /** Refuses new work, waits up to `SHUTDOWN_GRACE_MS` for accepted jobs, then stops the backend and the listener. */
+  close(): Promise<void>
+}
+
+const createStore = (config: ServerConfig): ImageStore => {
+  if (config.s3) return createS3Store(config.s3)
+  if (config.filesDir) return createLocalDirStore(config.filesDir)
+  return new MemoryImageStore()
+}
+
+/**
+ * Builds the server the configuration describes: the core app over a job engine, the configured backend and store.
+ * @example
+ * const server = createGenimageServer(config)
+ * const url = await server.listen()
+ */
+export function createGenimageServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): GenimageServer {
+  const metrics = new MetricsRegistry()
+  const configured = createBackendFromConfig(config, logger, metrics)
+  const engine = new JobEngine({
+    backend: configured.backend,
+    store: createStore(config),
+    metrics,
+    maxQueueSize: config.maxQueue,
+    jobTimeoutMs: config.jobTimeoutMs,
+    onJobTimeout: (jobId) => configured.onJobTimeout(jobId),
+    onJobFinished: (job) =>
+      logger.info(
+        {
+          jobId: job.id,
+          outcome: job.outcome,
+          status: job.error?.status,
+          timings: job.timings,
+          size: `${job.input.width}x${job.input.height}`,
+          steps: job.input.num_inference_steps,
+        },
+        job.outcome === 'succeeded' ? 'generation finished' : `generation ${job.outcome}: ${job.error?.message}`,
+      ),
+  })
+  const app = createApp({
+    engine,
+    apiKeys: config.apiKeys,
+    maxBodyBytes: config.maxBodyBytes,
+    publicBaseUrl: config.publicBaseUrl,
+    onRequest: (record) => logger.debug(record, `${record.method} ${record.route} ${record.status}`),
+  })
+  const http = createAdaptorServer({ fetch: app.fetch }) as Server
+  let ready: Promise<void> = Promise.resolve()
+
+  return {
+    app,
+    engine,
+    logger,
+    configured,
+    get ready() {
+      return ready
+    },
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject)
+        http.listen(config.port, config.host, () => resolve())
+      })
+      const { port } = http.address() as AddressInfo
+      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+      const url = `http://${host}:${port}`
+      logger.info({ backend: configured.backend.name, url }, `genimage server on ${url} with the ${configured.description}`)
+      ready = configured.start().then(
+        () => logger.info({ backend: configured.backend.name }, 'backend ready: accepting generations'),
+        (error: Error) => {
+          logger.fatal({ err: error }, `backend failed to start: ${error.message}`)
+          throw error
+        },
+      )
+      return url
+    },
+    async close() {
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref())
+      await Promise.race([engine.drain(), grace])
+      await configured.stop()
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve())
+        http.closeAllConnections()
+      })
+    },
+  }
+}

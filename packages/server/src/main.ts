@@ -1,0 +1,32 @@
+import { configFromCli } from './config/index.js'
+import { createGenimageServer } from './create-server.js'
+
+const config = configFromCli(process.argv.slice(2), process.env, process)
+if (typeof config === 'number') process.exit(config)
+
+const server = createGenimageServer(config)
+let stopping = false
+const stop = (signal: string): void => {
+  if (stopping) return
+  stopping = true
+  server.logger.info({ signal }, `${signal}: draining (finishing accepted generations, refusing new ones)`)
+  server.close().then(
+    () => process.exit(0),
+    (error: Error) => {
+      server.logger.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    },
+  )
+}
+process.once('SIGTERM', () => stop('SIGTERM'))
+process.once('SIGINT', () => stop('SIGINT'))
+
+try {
+  await server.listen()
+} catch (error) {
+  server.logger.fatal({ err: error }, `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`)
+  process.exit(1)
+}
+server.ready.catch(() => {
+  void server.close().finally(() => process.exit(1))
+})
