@@ -12,8 +12,14 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'core', include: ['packages/core/{src,test}/**/*.test.ts'] } },
       { extends: true, test: { name: 'client', include: ['packages/client/{src,test}/**/*.test.ts'] } },
-      { extends: true, test: { name: 'mocks', include: ['packages/mocks/{src,test}/**/*.test.ts'], exclude: ['**/*.browser.test.ts'] } },
-      { extends: true, test: { name: 'server', include: ['packages/server/{src,test}/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        extends: true,
+        test: { name: 'mocks', include: ['packages/mocks/{src,test}/**/*.test.ts'], exclude: ['**/*.browser.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'server', include: ['packages/server/{src,test}/**/*.test.ts'], testTimeout: 30_000 },
+      },
       { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'], testTimeout: 30_000 } },
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000 } },
     ],

@@ -28,7 +28,10 @@ export const machine = () => ({
 export const writeResult = async (name, result) => {
   const path = join(here, 'results', `${name}.json`)
   await mkdir(dirname(path), { recursive: true })
-  await writeFile(path, `${JSON.stringify({ measured_at: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`)
+  await writeFile(
+    path,
+    `${JSON.stringify({ measured_at: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`,
+  )
   return path
 }
 

@@ -13,7 +13,14 @@ const baseUrl = 'http://bench.genimage.test'
 const body = (index) => ({ prompt: `bench prompt ${index}`, width: 512, height: 512 })
 
 const staticAnswer = {
-  image: { url: `${baseUrl}/files/x.png`, content_type: 'image/png', file_name: 'x.png', file_size: 1, width: 512, height: 512 },
+  image: {
+    url: `${baseUrl}/files/x.png`,
+    content_type: 'image/png',
+    file_name: 'x.png',
+    file_size: 1,
+    width: 512,
+    height: 512,
+  },
   seed: 1,
   timings: { queue_ms: 0, inference_ms: 0, encode_ms: 0, total_ms: 0 },
 }
@@ -28,7 +35,11 @@ const rawFetch = async (index) => {
 }
 
 const variants = [
-  { name: 'msw floor: static handler + fetch', handlers: () => [http.post(`${baseUrl}/generate`, () => HttpResponse.json(staticAnswer))], call: () => rawFetch },
+  {
+    name: 'msw floor: static handler + fetch',
+    handlers: () => [http.post(`${baseUrl}/generate`, () => HttpResponse.json(staticAnswer))],
+    call: () => rawFetch,
+  },
   { name: 'genimage mock + fetch', handlers: () => createGenimageMock({ baseUrl }).handlers, call: () => rawFetch },
   {
     name: 'genimage mock + @genimage/client',
@@ -53,7 +64,14 @@ for (const variant of variants) {
     totals.push(performance.now() - started)
   }
   server.close()
-  results.push({ variant: variant.name, calls, rounds, median_total_ms: median(totals), per_call_ms: median(totals) / calls, totals_ms: totals })
+  results.push({
+    variant: variant.name,
+    calls,
+    rounds,
+    median_total_ms: median(totals),
+    per_call_ms: median(totals) / calls,
+    totals_ms: totals,
+  })
 }
 
 const floor = results[0].median_total_ms
@@ -65,4 +83,6 @@ printTable(
     'vs msw floor': `${(r.median_total_ms / floor).toFixed(2)}×`,
   })),
 )
-console.log(`wrote ${await writeResult('mocked-generate', { benchmark: 'mocked-generate', image: '512x512 png', results })}`)
+console.log(
+  `wrote ${await writeResult('mocked-generate', { benchmark: 'mocked-generate', image: '512x512 png', results })}`,
+)

@@ -12,7 +12,10 @@ let site: Awaited<ReturnType<typeof serveFiles>>
 beforeAll(async () => {
   const script = await bundlePage(join(here, 'fixtures/mocks-page.ts'))
   site = await serveFiles(
-    { '/index.html': '<!doctype html><html><body><script type="module" src="/page.js"></script></body></html>', '/page.js': script },
+    {
+      '/index.html': '<!doctype html><html><body><script type="module" src="/page.js"></script></body></html>',
+      '/page.js': script,
+    },
     join(here, '../../node_modules/msw/lib'),
   )
   browser = await launchChromium()
@@ -35,17 +38,23 @@ describe('@genimage/mocks/browser in Chromium', () => {
     ['png', 'image/png', 768, 512],
     ['jpeg', 'image/jpeg', 256, 1024],
     ['webp', 'image/webp', 512, 264],
-  ])('generate() returns a %s image that the browser decodes at the requested size', async (format, contentType, width, height) => {
-    const result = await page.evaluate(
-      (input) => (window as unknown as { generate(i: unknown): Promise<unknown> }).generate(input),
-      { prompt: `a ${format} in the browser`, output_format: format, width, height },
-    )
-    expect(result).toEqual({ contentType, naturalWidth: width, naturalHeight: height })
-  })
+  ])(
+    'generate() returns a %s image that the browser decodes at the requested size',
+    async (format, contentType, width, height) => {
+      const result = await page.evaluate(
+        (input) => (window as unknown as { generate(i: unknown): Promise<unknown> }).generate(input),
+        { prompt: `a ${format} in the browser`, output_format: format, width, height },
+      )
+      expect(result).toEqual({ contentType, naturalWidth: width, naturalHeight: height })
+    },
+  )
 
   it('subscribe() follows the queue over SSE through the service worker and reports each step', async () => {
     const result = await page.evaluate(() =>
-      (window as unknown as { subscribe(i: unknown): Promise<unknown> }).subscribe({ prompt: 'steps', num_inference_steps: 3 }),
+      (window as unknown as { subscribe(i: unknown): Promise<unknown> }).subscribe({
+        prompt: 'steps',
+        num_inference_steps: 3,
+      }),
     )
     expect(result).toMatchObject({ naturalWidth: 512, naturalHeight: 512 })
     expect((result as { steps: number[] }).steps).toEqual(expect.arrayContaining([1, 2, 3]))

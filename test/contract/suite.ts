@@ -4,7 +4,10 @@ import type { ContractTarget, RunningTarget, TargetOptions } from './target.js'
 
 /** Prompts differ per test so no target can answer from a cache. */
 let promptCounter = 0
-const prompt = (label: string): string => `contract ${label} ${Date.now()} ${(promptCounter += 1)}`
+const prompt = (label: string): string => {
+  promptCounter += 1
+  return `contract ${label} ${Date.now()} ${promptCounter}`
+}
 
 const SLOW_BODY = { width: 1024, height: 1024, num_inference_steps: 4 }
 
@@ -65,7 +68,14 @@ const readSse = async (response: Response): Promise<Record<string, unknown>[]> =
   return text
     .split(/\r?\n\r?\n/)
     .filter((block) => /^event: status$/m.test(block))
-    .map((block) => JSON.parse(block.split(/\r?\n/).find((line) => line.startsWith('data: '))!.slice(6)))
+    .map((block) =>
+      JSON.parse(
+        block
+          .split(/\r?\n/)
+          .find((line) => line.startsWith('data: '))!
+          .slice(6),
+      ),
+    )
 }
 
 /**
@@ -112,7 +122,12 @@ export function defineContractSuite(target: ContractTarget): void {
           ['webp', 'image/webp'],
           ['png', 'image/png'],
         ])('encodes output_format %s', async (format, contentType) => {
-          const response = await api().generate({ prompt: prompt(format), output_format: format, width: 256, height: 384 })
+          const response = await api().generate({
+            prompt: prompt(format),
+            output_format: format,
+            width: 256,
+            height: 384,
+          })
           const body = (await response.json()) as Record<string, any>
           expect(body.image.content_type).toBe(contentType)
           expect(body.image.file_name).toMatch(new RegExp(`\\.${format}$`))
@@ -121,7 +136,9 @@ export function defineContractSuite(target: ContractTarget): void {
         })
 
         it('returns a data URI with sync_mode', async () => {
-          const body = (await (await api().generate({ prompt: prompt('sync'), sync_mode: true, width: 256, height: 256 })).json()) as Record<string, any>
+          const body = (await (
+            await api().generate({ prompt: prompt('sync'), sync_mode: true, width: 256, height: 256 })
+          ).json()) as Record<string, any>
           const { contentType, bytes } = dataUriBytes(body.image.url)
           expect(contentType).toBe('image/png')
           expect(bytes.byteLength).toBe(body.image.file_size)
@@ -192,7 +209,11 @@ export function defineContractSuite(target: ContractTarget): void {
 
         it('answers 404 for unknown request ids on every queue route', async () => {
           const id = 'no-such-request'
-          for (const path of [`/queue/requests/${id}/status`, `/queue/requests/${id}`, `/queue/requests/${id}/status/stream`]) {
+          for (const path of [
+            `/queue/requests/${id}/status`,
+            `/queue/requests/${id}`,
+            `/queue/requests/${id}/status/stream`,
+          ]) {
             const response = await api().request(path)
             expect(response.status, path).toBe(404)
             expectRequestId(response)
@@ -242,11 +263,16 @@ export function defineContractSuite(target: ContractTarget): void {
           expect(generated).toMatchObject({ seed: 5, image: { width: 256, height: 256 } })
           const cancel = await api().request(body.cancel_url, { method: 'PUT' })
           expect(cancel.status).toBe(400)
-          expect(await cancel.json()).toMatchObject({ status: 'ALREADY_COMPLETED', detail: expect.stringContaining(id) })
+          expect(await cancel.json()).toMatchObject({
+            status: 'ALREADY_COMPLETED',
+            detail: expect.stringContaining(id),
+          })
         })
 
         it('streams status events over SSE until COMPLETED', async () => {
-          const { request_id } = (await (await api().submit({ prompt: prompt('sse'), num_inference_steps: 2 })).json()) as Record<string, string>
+          const { request_id } = (await (
+            await api().submit({ prompt: prompt('sse'), num_inference_steps: 2 })
+          ).json()) as Record<string, string>
           const response = await api().request(`/queue/requests/${request_id}/status/stream`)
           expect(response.status).toBe(200)
           expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
@@ -264,8 +290,14 @@ export function defineContractSuite(target: ContractTarget): void {
           const again = (await (await api().generate(body, { 'idempotency-key': key })).json()) as Record<string, any>
           expect(again.seed).toBe(first.seed)
           expect(again.image.url).toBe(first.image.url)
-          const queued = (await (await api().submit(body, { 'idempotency-key': `${key}-q` })).json()) as Record<string, any>
-          const queuedAgain = (await (await api().submit(body, { 'idempotency-key': `${key}-q` })).json()) as Record<string, any>
+          const queued = (await (await api().submit(body, { 'idempotency-key': `${key}-q` })).json()) as Record<
+            string,
+            any
+          >
+          const queuedAgain = (await (await api().submit(body, { 'idempotency-key': `${key}-q` })).json()) as Record<
+            string,
+            any
+          >
           expect(queuedAgain.request_id).toBe(queued.request_id)
           const conflict = await api().generate({ ...body, prompt: 'another body' }, { 'idempotency-key': key })
           expect(conflict.status).toBe(409)
@@ -287,7 +319,9 @@ export function defineContractSuite(target: ContractTarget): void {
             ids.push(((await response.json()) as { request_id: string }).request_id)
           }
           const statuses = await Promise.all(
-            ids.map(async (id) => (await (await api().request(`/queue/requests/${id}/status`)).json()) as Record<string, any>),
+            ids.map(
+              async (id) => (await (await api().request(`/queue/requests/${id}/status`)).json()) as Record<string, any>,
+            ),
           )
           const queued = statuses.filter((s) => s.status === 'IN_QUEUE')
           expect(queued.length).toBeGreaterThanOrEqual(1)
@@ -342,7 +376,10 @@ export function defineContractSuite(target: ContractTarget): void {
           expect(((await missing.json()) as { detail: string }).detail).toMatch(/API key/)
           const wrong = await api().submit({ prompt: prompt('auth') }, { authorization: 'Key nope' })
           expect(wrong.status).toBe(401)
-          const viaKey = await api().generate({ prompt: prompt('auth'), width: 256, height: 256 }, { authorization: 'Key contract-key' })
+          const viaKey = await api().generate(
+            { prompt: prompt('auth'), width: 256, height: 256 },
+            { authorization: 'Key contract-key' },
+          )
           expect(viaKey.status).toBe(200)
           const viaBearer = await api().submit({ prompt: prompt('auth') }, { authorization: 'Bearer contract-key' })
           expect(viaBearer.status).toBe(202)

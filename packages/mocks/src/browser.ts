@@ -6,9 +6,9 @@
 import { type SetupWorker, setupWorker } from 'msw/browser'
 import { createGenimageMock, type GenimageMock, type GenimageMockOptions } from './mock.js'
 
+export type { MockControls } from './controls.js'
 export type { GenimageMock, GenimageMockOptions } from './mock.js'
 export { createGenimageMock, createHandlers } from './mock.js'
-export type { MockControls } from './controls.js'
 export type { ScenarioOptions, Scenarios } from './scenarios.js'
 
 /**
@@ -17,7 +17,10 @@ export type { ScenarioOptions, Scenarios } from './scenarios.js'
  * const { worker } = setupGenimageWorker({ baseUrl: '/api' })
  * await worker.start({ serviceWorker: { url: '/mockServiceWorker.js' }, onUnhandledRequest: 'bypass' })
  */
-export function setupGenimageWorker(options: GenimageMockOptions = {}): { worker: SetupWorker; genimage: GenimageMock } {
+export function setupGenimageWorker(options: GenimageMockOptions = {}): {
+  worker: SetupWorker
+  genimage: GenimageMock
+} {
   const genimage = createGenimageMock(options)
   return { worker: setupWorker(...genimage.handlers), genimage }
 }

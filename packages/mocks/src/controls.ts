@@ -76,7 +76,8 @@ export function createStepGate(manual: boolean): StepGate {
     },
     async step() {
       const held = heldSteps.shift()
-      if (!held) throw new Error('No generation is waiting at a step; submit one first (or await controls.waitForHeld())')
+      if (!held)
+        throw new Error('No generation is waiting at a step; submit one first (or await controls.waitForHeld())')
       const changed = nextChange()
       held.release()
       await changed

@@ -15,9 +15,15 @@ afterEach(async () => {
 afterAll(() => server.close())
 
 const post = (path: string, body: unknown) =>
-  fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-const status = async (id: string) => (await (await fetch(`${baseUrl}/queue/requests/${id}/status`)).json()) as Record<string, any>
-const submit = async (body: unknown) => ((await (await post('/queue/generate', body)).json()) as { request_id: string }).request_id
+  fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+const status = async (id: string) =>
+  (await (await fetch(`${baseUrl}/queue/requests/${id}/status`)).json()) as Record<string, any>
+const submit = async (body: unknown) =>
+  ((await (await post('/queue/generate', body)).json()) as { request_id: string }).request_id
 
 describe('manual mode', () => {
   it('holds each step until the test releases it, with exact positions and progress', async () => {
@@ -107,7 +113,10 @@ describe('scenarios', () => {
     expect(await status(id)).toMatchObject({ status: 'IN_QUEUE', queue_position: 4 })
     expect((await fetch(`${baseUrl}/queue/requests/${id}`)).status).toBe(400)
     const stuck = post('/generate', { prompt: 'p' })
-    const outcome = await Promise.race([stuck.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 100))])
+    const outcome = await Promise.race([
+      stuck.then(() => 'answered'),
+      new Promise((r) => setTimeout(() => r('waiting'), 100)),
+    ])
     expect(outcome).toBe('waiting')
   })
 

@@ -1,13 +1,13 @@
 import {
-  BackendError,
+  type Backend,
+  type BackendError,
+  type BackendJob,
   createApp,
   createSyntheticBackend,
   JobEngine,
   MemoryImageStore,
-  type Backend,
-  type BackendJob,
 } from '@genimage/core'
-import { http, type HttpHandler } from 'msw'
+import { type HttpHandler, http } from 'msw'
 import { createStepGate, type MockControls } from './controls.js'
 import { API_ROUTES } from './routes.js'
 import { createScenarios, type Scenarios } from './scenarios.js'
@@ -59,7 +59,9 @@ const resolveBaseUrl = (baseUrl: string): string => {
   if (/^https?:\/\//i.test(trimmed)) return trimmed
   const origin = typeof location === 'undefined' ? undefined : location.origin
   if (trimmed.startsWith('/') && origin) return `${origin}${trimmed}`
-  throw new TypeError(`baseUrl must be an absolute http(s) URL, or a path such as '/api' in a browser (got '${baseUrl}')`)
+  throw new TypeError(
+    `baseUrl must be an absolute http(s) URL, or a path such as '/api' in a browser (got '${baseUrl}')`,
+  )
 }
 
 /**

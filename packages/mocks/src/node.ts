@@ -5,12 +5,12 @@
 import { type SetupServer, setupServer } from 'msw/node'
 import { createGenimageMock, type GenimageMock, type GenimageMockOptions } from './mock.js'
 
-export type { GenimageMock, GenimageMockOptions } from './mock.js'
-export { createGenimageMock, createHandlers } from './mock.js'
 export type { MockControls } from './controls.js'
-export type { ScenarioOptions, Scenarios } from './scenarios.js'
 export type { MockHttpServer, MockHttpServerOptions } from './http-server.js'
 export { startMockHttpServer } from './http-server.js'
+export type { GenimageMock, GenimageMockOptions } from './mock.js'
+export { createGenimageMock, createHandlers } from './mock.js'
+export type { ScenarioOptions, Scenarios } from './scenarios.js'
 
 /**
  * An msw/node server answering like a genimage API, plus the mock behind it.
@@ -20,7 +20,10 @@ export { startMockHttpServer } from './http-server.js'
  * afterEach(() => { server.resetHandlers(); genimage.reset() })
  * afterAll(() => server.close())
  */
-export function setupGenimageServer(options: GenimageMockOptions = {}): { server: SetupServer; genimage: GenimageMock } {
+export function setupGenimageServer(options: GenimageMockOptions = {}): {
+  server: SetupServer
+  genimage: GenimageMock
+} {
   const genimage = createGenimageMock(options)
   return { server: setupServer(...genimage.handlers), genimage }
 }

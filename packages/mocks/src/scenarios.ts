@@ -1,5 +1,5 @@
 import { BackendError, resolveGenerateRequest, ValidationProblem } from '@genimage/core'
-import { delay, HttpResponse, http, type HttpHandler } from 'msw'
+import { delay, type HttpHandler, HttpResponse, http } from 'msw'
 
 /** Options every scenario takes. */
 export interface ScenarioOptions {
@@ -23,7 +23,9 @@ export interface Scenarios {
   /** Submissions stay `IN_QUEUE` at `position` forever, and `POST /generate` never answers. */
   stuckInQueue(options?: ScenarioOptions & { position?: number }): HttpHandler[]
   /** The next generation reports progress, then fails before step `step` (502 unless `kind` says otherwise). */
-  failAfterProgress(options?: ScenarioOptions & { step?: number; kind?: 'execution_failed' | 'out_of_memory' }): HttpHandler[]
+  failAfterProgress(
+    options?: ScenarioOptions & { step?: number; kind?: 'execution_failed' | 'out_of_memory' },
+  ): HttpHandler[]
   /** Every API route fails at the network level, as when the server is unreachable. */
   networkError(options?: ScenarioOptions): HttpHandler[]
 }
@@ -107,7 +109,14 @@ export function createScenarios(context: ScenarioContext): Scenarios {
             ids.push(id)
             const urls = status(id).response_url
             return HttpResponse.json(
-              { request_id: id, status: 'IN_QUEUE', queue_position: position, response_url: urls, status_url: `${urls}/status`, cancel_url: `${urls}/cancel` },
+              {
+                request_id: id,
+                status: 'IN_QUEUE',
+                queue_position: position,
+                response_url: urls,
+                status_url: `${urls}/status`,
+                cancel_url: `${urls}/cancel`,
+              },
               { status: 202, headers: { 'x-request-id': crypto.randomUUID() } },
             )
           },
@@ -135,10 +144,13 @@ export function createScenarios(context: ScenarioContext): Scenarios {
         kind === 'out_of_memory'
           ? 'CUDA out of memory in node 13 (SamplerCustom)'
           : 'node 8 (VAEDecode) raised RuntimeError: mocked failure'
-      return onGenerate(() => {
-        context.failNextJob(step, new BackendError(kind, message))
-        // Falls through to the normal handlers, which run the job until it fails.
-      }, { once })
+      return onGenerate(
+        () => {
+          context.failNextJob(step, new BackendError(kind, message))
+          // Falls through to the normal handlers, which run the job until it fails.
+        },
+        { once },
+      )
     },
     networkError({ once = false } = {}) {
       return [http.all(everyRoute, () => HttpResponse.error(), { once })]

@@ -24,7 +24,11 @@ export interface ConfiguredBackend {
  * without supervision, or a supervised ComfyUI started from `COMFYUI_DIR` (weights ensured, our nodes installed).
  * @example const configured = createBackendFromConfig(config, logger, engineMetrics)
  */
-export function createBackendFromConfig(config: ServerConfig, logger: Logger, metrics: MetricsRegistry): ConfiguredBackend {
+export function createBackendFromConfig(
+  config: ServerConfig,
+  logger: Logger,
+  metrics: MetricsRegistry,
+): ConfiguredBackend {
   const workflowDir = config.workflow
   if (config.backend === 'synthetic') {
     const backend = createSyntheticBackend({ stepMs: config.syntheticStepMs, overheadMs: config.syntheticStepMs })
@@ -61,14 +65,20 @@ export function createBackendFromConfig(config: ServerConfig, logger: Logger, me
     logger,
   })
   const backend = createComfyBackend({ baseUrl: supervisor.baseUrl, workflowDir, logger: comfyLogger })
-  metrics.gauge('genimage_comfyui_restarts_total', 'Times ComfyUI was restarted by the supervisor.', () => supervisor.restarts)
+  metrics.gauge(
+    'genimage_comfyui_restarts_total',
+    'Times ComfyUI was restarted by the supervisor.',
+    () => supervisor.restarts,
+  )
   let started = false
   supervisor.on('restarting', ({ reason }) => {
     if (started) backend.markRestarting(reason)
   })
   supervisor.on('ready', () => {
     if (started) {
-      backend.markRestarted().catch((error: Error) => logger.error({ err: error }, 'ComfyUI came back but the bridge could not resume'))
+      backend
+        .markRestarted()
+        .catch((error: Error) => logger.error({ err: error }, 'ComfyUI came back but the bridge could not resume'))
     }
   })
   backend.onUnhealthy((reason) => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createAdaptorServer } from '@hono/node-server'
 import { createApp, type ImageStore, JobEngine, MemoryImageStore, MetricsRegistry } from '@genimage/core'
+import { createAdaptorServer } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { type ConfiguredBackend, createBackendFromConfig } from './backend-from-config.js'
@@ -36,7 +36,10 @@ const createStore = (config: ServerConfig): ImageStore => {
  * const server = createGenimageServer(config)
  * const url = await server.listen()
  */
-export function createGenimageServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): GenimageServer {
+export function createGenimageServer(
+  config: ServerConfig,
+  logger: Logger = createLogger(config.logLevel),
+): GenimageServer {
   const metrics = new MetricsRegistry()
   const configured = createBackendFromConfig(config, logger, metrics)
   const engine = new JobEngine({
@@ -85,7 +88,10 @@ export function createGenimageServer(config: ServerConfig, logger: Logger = crea
       const { port } = http.address() as AddressInfo
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
       const url = `http://${host}:${port}`
-      logger.info({ backend: configured.backend.name, url }, `genimage server on ${url} with the ${configured.description}`)
+      logger.info(
+        { backend: configured.backend.name, url },
+        `genimage server on ${url} with the ${configured.description}`,
+      )
       ready = configured.start().then(
         () => logger.info({ backend: configured.backend.name }, 'backend ready: accepting generations'),
         (error: Error) => {

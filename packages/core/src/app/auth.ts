@@ -18,9 +18,7 @@ export function assertAuthorized(header: string | null, apiKeys: readonly string
   if (presented !== undefined && apiKeys.some((key) => equalInConstantTime(presented, key))) return
   throw new HttpProblem(
     401,
-    header
-      ? 'Invalid API key'
-      : "Missing API key: send 'Authorization: Key <key>' or 'Authorization: Bearer <key>'",
+    header ? 'Invalid API key' : "Missing API key: send 'Authorization: Key <key>' or 'Authorization: Bearer <key>'",
     { 'WWW-Authenticate': 'Bearer realm="genimage"' },
   )
 }

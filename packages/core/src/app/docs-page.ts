@@ -14,13 +14,25 @@ interface Schema {
   readonly description?: string
   readonly oneOf?: unknown
   readonly required?: readonly string[]
-  readonly properties?: Readonly<Record<string, Schema & { readonly type?: string; readonly default?: unknown; readonly enum?: readonly unknown[]; readonly minimum?: number; readonly maximum?: number; readonly multipleOf?: number; readonly $ref?: string }>>
+  readonly properties?: Readonly<
+    Record<
+      string,
+      Schema & {
+        readonly type?: string
+        readonly default?: unknown
+        readonly enum?: readonly unknown[]
+        readonly minimum?: number
+        readonly maximum?: number
+        readonly multipleOf?: number
+        readonly $ref?: string
+      }
+    >
+  >
 }
 
-const escape = (text: string): string =>
-  text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 
-const code = (text: string): string => escape(text).replace(/`([^`]+)`/g, '<code>$1</code>')
+const code = (text: string): string => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>')
 
 const refName = (ref: string | undefined): string => ref?.split('/').at(-1) ?? ''
 
@@ -38,9 +50,9 @@ const constraints = (property: NonNullable<Schema['properties']>[string]): strin
 const schemaTable = (name: string, schema: Schema): string => {
   const rows = Object.entries(schema.properties ?? {}).map(
     ([field, property]) =>
-      `<tr><td><code>${escape(field)}</code>${schema.required?.includes(field) ? ' *' : ''}</td><td>${escape(property.type ?? refName(property.$ref))}</td><td>${escape(constraints(property))}</td><td>${code(property.description ?? '')}</td></tr>`,
+      `<tr><td><code>${escapeHtml(field)}</code>${schema.required?.includes(field) ? ' *' : ''}</td><td>${escapeHtml(property.type ?? refName(property.$ref))}</td><td>${escapeHtml(constraints(property))}</td><td>${code(property.description ?? '')}</td></tr>`,
   )
-  return `<h3 id="schema-${escape(name)}">${escape(name)}</h3><table><tr><th>field</th><th>type</th><th>constraints</th><th>description</th></tr>${rows.join('')}</table>`
+  return `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><table><tr><th>field</th><th>type</th><th>constraints</th><th>description</th></tr>${rows.join('')}</table>`
 }
 
 /**
@@ -51,13 +63,16 @@ export function renderDocsPage(document: Document): string {
   const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => {
       const responses = Object.entries(operation.responses ?? {})
-        .map(([status, response]) => `<li><b>${escape(status)}</b> ${code(response.description ?? refName(response.$ref))}</li>`)
+        .map(
+          ([status, response]) =>
+            `<li><b>${escapeHtml(status)}</b> ${code(response.description ?? refName(response.$ref))}</li>`,
+        )
         .join('')
-      return `<section><h2><span class="method">${escape(method.toUpperCase())}</span> <code>${escape(path)}</code></h2><p><b>${code(operation.summary ?? '')}</b></p><p>${code(operation.description ?? '')}</p><ul>${responses}</ul></section>`
+      return `<section><h2><span class="method">${escapeHtml(method.toUpperCase())}</span> <code>${escapeHtml(path)}</code></h2><p><b>${code(operation.summary ?? '')}</b></p><p>${code(operation.description ?? '')}</p><ul>${responses}</ul></section>`
     }),
   )
   const schemas = Object.entries(document.components.schemas)
     .filter(([, schema]) => schema.properties)
     .map(([name, schema]) => schemaTable(name, schema))
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(document.info.title)} reference</title><style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}.method{color:#06c}section{border-top:1px solid #eee;margin-top:1.5rem}</style></head><body><h1>${escape(document.info.title)} <small>${escape(document.info.version)}</small></h1><p>${code(document.info.description ?? '')}</p><p>Machine-readable: <a href="openapi.json">openapi.json</a></p>${operations.join('')}<h2>Schemas</h2>${schemas.join('')}</body></html>`
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)} reference</title><style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}.method{color:#06c}section{border-top:1px solid #eee;margin-top:1.5rem}</style></head><body><h1>${escapeHtml(document.info.title)} <small>${escapeHtml(document.info.version)}</small></h1><p>${code(document.info.description ?? '')}</p><p>Machine-readable: <a href="openapi.json">openapi.json</a></p>${operations.join('')}<h2>Schemas</h2>${schemas.join('')}</body></html>`
 }

@@ -9,7 +9,10 @@ import { parseJsonBody } from '../validation/generate-request.js'
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const contentType = request.headers.get('content-type') ?? ''
   if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
-    throw new HttpProblem(415, `Content-Type must be application/json (got ${contentType ? `'${contentType}'` : 'none'})`)
+    throw new HttpProblem(
+      415,
+      `Content-Type must be application/json (got ${contentType ? `'${contentType}'` : 'none'})`,
+    )
   }
   const tooLarge = (): HttpProblem => new HttpProblem(413, `Request body is larger than ${maxBytes} bytes`)
   const declared = Number(request.headers.get('content-length') ?? Number.NaN)

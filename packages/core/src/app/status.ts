@@ -47,9 +47,7 @@ export function statusBody(job: JobSnapshot, urls: RequestUrls, includeLogs: boo
 /** The generate response of a succeeded job; `fileUrl` maps a store key to its public URL. */
 export function resultBody(job: JobSnapshot, fileUrl: (key: string) => string): GenerateResponse {
   const image = job.image!
-  const url = image.inlineBytes
-    ? `data:${image.contentType};base64,${toBase64(image.inlineBytes)}`
-    : fileUrl(image.key)
+  const url = image.inlineBytes ? `data:${image.contentType};base64,${toBase64(image.inlineBytes)}` : fileUrl(image.key)
   return {
     image: {
       url,

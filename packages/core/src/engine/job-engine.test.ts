@@ -185,7 +185,9 @@ describe('JobEngine', () => {
     const again = engine.submit(input('x'), { idempotencyKey: 'k', fingerprint: 'body-1' })
     expect(again.id).toBe(first.id)
     expect(started).toHaveLength(1)
-    expect(() => engine.submit(input('y'), { idempotencyKey: 'k', fingerprint: 'body-2' })).toThrow(/different request body/)
+    expect(() => engine.submit(input('y'), { idempotencyKey: 'k', fingerprint: 'body-2' })).toThrow(
+      /different request body/,
+    )
   })
 
   it('runs a job again when its idempotency key comes back after a failure', async () => {

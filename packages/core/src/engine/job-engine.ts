@@ -87,7 +87,8 @@ const problemFromBackend = (error: unknown, timeoutMs: number): HttpProblem => {
   return new HttpProblem(500, 'Internal server error')
 }
 
-const defaultNow = (): number => (typeof performance !== 'undefined' ? performance.timeOrigin + performance.now() : Date.now())
+const defaultNow = (): number =>
+  typeof performance !== 'undefined' ? performance.timeOrigin + performance.now() : Date.now()
 
 /** Finished jobs kept readable at most, whatever their age. */
 const MAX_RETAINED_JOBS = 10_000
@@ -176,23 +177,26 @@ export class JobEngine {
       const existingId = this.#ledger.lookup(idempotencyKey, fingerprint)
       const existing = existingId === undefined ? undefined : this.#jobs.get(existingId)
       // A running or succeeded job is joined; a failed or cancelled one is retried under the same key.
-      if (existing && (existing.state !== 'COMPLETED' || existing.outcome === 'succeeded')) return this.#snapshot(existing)
+      if (existing && (existing.state !== 'COMPLETED' || existing.outcome === 'succeeded'))
+        return this.#snapshot(existing)
     }
     if (this.#draining) throw new HttpProblem(503, 'Server is draining and accepts no new work', { 'Retry-After': '5' })
     const state = this.backend.state()
     // While restarting, jobs wait in the queue; before the first start completes, callers are told to come back.
     if (state === 'starting' || state === 'warming_up' || state === 'stopped') {
-      throw new HttpProblem(503, `Server is not ready: the ${this.backend.name} backend is ${state.replace('_', ' ')}`, {
-        'Retry-After': '5',
-      })
+      throw new HttpProblem(
+        503,
+        `Server is not ready: the ${this.backend.name} backend is ${state.replace('_', ' ')}`,
+        {
+          'Retry-After': '5',
+        },
+      )
     }
     if (this.#waiting.length >= this.#maxQueueSize) {
       const retryAfter = this.#retryAfterSeconds()
-      throw new HttpProblem(
-        429,
-        `Queue is full (${this.#waiting.length} waiting); retry after ${retryAfter} s`,
-        { 'Retry-After': String(retryAfter) },
-      )
+      throw new HttpProblem(429, `Queue is full (${this.#waiting.length} waiting); retry after ${retryAfter} s`, {
+        'Retry-After': String(retryAfter),
+      })
     }
     let complete = (): void => {}
     const completion = new Promise<void>((resolve) => {

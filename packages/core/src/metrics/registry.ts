@@ -42,59 +42,77 @@ export class MetricsRegistry {
   /** Registers (or returns) a counter. */
   counter(name: string, help: string): Counter {
     const series = new Map<string, { labels: Labels; value: number }>()
-    return this.#register(name, help, 'counter', () => {
-      const lines: string[] = []
-      for (const { labels, value } of series.values()) lines.push(`${name}${labelText(labels)} ${value}`)
-      return lines
-    }, {
-      inc(labels: Labels = {}, by = 1) {
-        const key = seriesKey(labels)
-        const entry = series.get(key) ?? { labels, value: 0 }
-        entry.value += by
-        series.set(key, entry)
+    return this.#register(
+      name,
+      help,
+      'counter',
+      () => {
+        const lines: string[] = []
+        for (const { labels, value } of series.values()) lines.push(`${name}${labelText(labels)} ${value}`)
+        return lines
       },
-    })
+      {
+        inc(labels: Labels = {}, by = 1) {
+          const key = seriesKey(labels)
+          const entry = series.get(key) ?? { labels, value: 0 }
+          entry.value += by
+          series.set(key, entry)
+        },
+      },
+    )
   }
 
   /** Registers (or returns) a gauge; `collect` runs at each scrape when given. */
   gauge(name: string, help: string, collect?: () => number): Gauge {
     const series = new Map<string, { labels: Labels; value: number }>()
-    return this.#register(name, help, 'gauge', () => {
-      if (collect) return [`${name} ${collect()}`]
-      return [...series.values()].map(({ labels, value }) => `${name}${labelText(labels)} ${value}`)
-    }, {
-      set(value: number, labels: Labels = {}) {
-        series.set(seriesKey(labels), { labels, value })
+    return this.#register(
+      name,
+      help,
+      'gauge',
+      () => {
+        if (collect) return [`${name} ${collect()}`]
+        return [...series.values()].map(({ labels, value }) => `${name}${labelText(labels)} ${value}`)
       },
-    })
+      {
+        set(value: number, labels: Labels = {}) {
+          series.set(seriesKey(labels), { labels, value })
+        },
+      },
+    )
   }
 
   /** Registers (or returns) a histogram with the given upper bounds. */
   histogram(name: string, help: string, buckets: readonly number[] = LATENCY_BUCKETS): Histogram {
     const series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>()
-    return this.#register(name, help, 'histogram', () => {
-      const lines: string[] = []
-      for (const { labels, counts, sum, count } of series.values()) {
-        let cumulative = 0
-        buckets.forEach((bound, index) => {
-          cumulative += counts[index] ?? 0
-          lines.push(`${name}_bucket${labelText({ ...labels, le: String(bound) })} ${cumulative}`)
-        })
-        lines.push(`${name}_bucket${labelText({ ...labels, le: '+Inf' })} ${count}`)
-        lines.push(`${name}_sum${labelText(labels)} ${sum}`, `${name}_count${labelText(labels)} ${count}`)
-      }
-      return lines
-    }, {
-      observe(value: number, labels: Labels = {}) {
-        const key = seriesKey(labels)
-        const entry = series.get(key) ?? { labels, counts: buckets.map(() => 0), sum: 0, count: 0 }
-        const index = buckets.findIndex((bound) => value <= bound)
-        if (index >= 0) entry.counts[index] = (entry.counts[index] ?? 0) + 1
-        entry.sum += value
-        entry.count += 1
-        series.set(key, entry)
+    return this.#register(
+      name,
+      help,
+      'histogram',
+      () => {
+        const lines: string[] = []
+        for (const { labels, counts, sum, count } of series.values()) {
+          let cumulative = 0
+          buckets.forEach((bound, index) => {
+            cumulative += counts[index] ?? 0
+            lines.push(`${name}_bucket${labelText({ ...labels, le: String(bound) })} ${cumulative}`)
+          })
+          lines.push(`${name}_bucket${labelText({ ...labels, le: '+Inf' })} ${count}`)
+          lines.push(`${name}_sum${labelText(labels)} ${sum}`, `${name}_count${labelText(labels)} ${count}`)
+        }
+        return lines
       },
-    })
+      {
+        observe(value: number, labels: Labels = {}) {
+          const key = seriesKey(labels)
+          const entry = series.get(key) ?? { labels, counts: buckets.map(() => 0), sum: 0, count: 0 }
+          const index = buckets.findIndex((bound) => value <= bound)
+          if (index >= 0) entry.counts[index] = (entry.counts[index] ?? 0) + 1
+          entry.sum += value
+          entry.count += 1
+          series.set(key, entry)
+        },
+      },
+    )
   }
 
   /** The text exposition of every metric. */
@@ -102,16 +120,13 @@ export class MetricsRegistry {
     return `${[...this.#families.values()].map((family) => family.render()).join('\n')}\n`
   }
 
-  #register<T extends object>(
-    name: string,
-    help: string,
-    type: string,
-    lines: () => string[],
-    handle: T,
-  ): T {
+  #register<T extends object>(name: string, help: string, type: string, lines: () => string[], handle: T): T {
     const existing = this.#families.get(name) as (Family & { handle: T }) | undefined
     if (existing) return existing.handle
-    this.#families.set(name, { handle, render: () => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines()].join('\n') } as Family & { handle: T })
+    this.#families.set(name, {
+      handle,
+      render: () => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines()].join('\n'),
+    } as Family & { handle: T })
     return handle
   }
 }

@@ -19,7 +19,13 @@ const job = (body: Record<string, unknown>, signal = new AbortController().signa
 describe('createSyntheticBackend', () => {
   it('paints the requested size and format, reporting every step', async () => {
     const backend = createSyntheticBackend()
-    const { backendJob, progress } = job({ prompt: 'fox', width: 640, height: 384, num_inference_steps: 3, output_format: 'webp' })
+    const { backendJob, progress } = job({
+      prompt: 'fox',
+      width: 640,
+      height: 384,
+      num_inference_steps: 3,
+      output_format: 'webp',
+    })
     const image = await backend.run(backendJob)
     expect(progress).toEqual(['0/3', '1/3', '2/3', '3/3'])
     expect(image.contentType).toBe('image/webp')

@@ -19,7 +19,11 @@ export interface SyntheticBackendOptions {
   beforeStep?: (job: BackendJob, step: number) => Promise<void> | void
 }
 
-const contentTypes: Record<OutputFormat, ImageContentType> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' }
+const contentTypes: Record<OutputFormat, ImageContentType> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+}
 
 /** 64-bit FNV-1a of a string, as 16 hex digits (two 32-bit lanes with different offsets). */
 const fnv64 = (text: string): string => {
@@ -90,7 +94,9 @@ export function createSyntheticBackend(options: SyntheticBackendOptions = {}): B
             : encodePng(latent, input.width, input.height)
       const encoded = performance.now()
       // The bytes are a pure function of these inputs, so a hash of them is a content address.
-      const identity = [input.prompt, input.seed, input.width, input.height, input.output_format, jpegQuality].join('\u0000')
+      const identity = [input.prompt, input.seed, input.width, input.height, input.output_format, jpegQuality].join(
+        '\u0000',
+      )
       return {
         key: `synthetic-${fnv64(identity)}.${input.output_format}`,
         bytes,

@@ -12,7 +12,8 @@ const defaultOf = <T>(field: keyof typeof generateRequestSchema.properties): T =
   (generateRequestSchema.properties[field] as { default?: unknown }).default as T
 
 /** Picks a random seed in the range the API accepts. @default Math.random */
-export const randomSeed = (random: () => number = Math.random): number => Math.floor(random() * 2 ** 32) * 2 ** 21 + Math.floor(random() * 2 ** 21)
+export const randomSeed = (random: () => number = Math.random): number =>
+  Math.floor(random() * 2 ** 32) * 2 ** 21 + Math.floor(random() * 2 ** 21)
 
 /**
  * Validates a parsed JSON body against the contract's `GenerateRequest` schema, applies the defaults and picks a seed.
@@ -40,7 +41,8 @@ export function resolveGenerateRequest(body: unknown, random: () => number = Mat
  * @example parseJsonBody('{"prompt":"a fox"}') // { prompt: 'a fox' }
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new HttpProblem(400, 'Request body is empty; send a JSON object such as {"prompt": "a fox"}')
+  if (text.trim() === '')
+    throw new HttpProblem(400, 'Request body is empty; send a JSON object such as {"prompt": "a fox"}')
   try {
     return JSON.parse(text)
   } catch (error) {

@@ -28,9 +28,13 @@ const plural = (count: number, word: string): string => `${count} ${word}${count
 const typeIssue = (schema: JsonSchema, loc: Location, input: unknown): ValidationIssue | undefined => {
   switch (schema.type) {
     case 'string':
-      return typeof input === 'string' ? undefined : { loc, msg: 'Input should be a valid string', type: 'string_type', input }
+      return typeof input === 'string'
+        ? undefined
+        : { loc, msg: 'Input should be a valid string', type: 'string_type', input }
     case 'boolean':
-      return typeof input === 'boolean' ? undefined : { loc, msg: 'Input should be a valid boolean', type: 'bool_type', input }
+      return typeof input === 'boolean'
+        ? undefined
+        : { loc, msg: 'Input should be a valid boolean', type: 'bool_type', input }
     case 'number':
       return typeof input === 'number' && Number.isFinite(input)
         ? undefined
@@ -41,7 +45,12 @@ const typeIssue = (schema: JsonSchema, loc: Location, input: unknown): Validatio
       }
       return Number.isInteger(input)
         ? undefined
-        : { loc, msg: 'Input should be a valid integer, got a number with a fractional part', type: 'int_from_float', input }
+        : {
+            loc,
+            msg: 'Input should be a valid integer, got a number with a fractional part',
+            type: 'int_from_float',
+            input,
+          }
     default:
       return undefined
   }
@@ -81,7 +90,9 @@ const stringIssues = (schema: JsonSchema, loc: Location, input: string): Validat
 const numberIssues = (schema: JsonSchema, loc: Location, input: number): ValidationIssue[] => {
   if (schema.minimum !== undefined && input < schema.minimum) {
     const ge = schema.minimum
-    return [{ loc, msg: `Input should be greater than or equal to ${ge}`, type: 'greater_than_equal', input, ctx: { ge } }]
+    return [
+      { loc, msg: `Input should be greater than or equal to ${ge}`, type: 'greater_than_equal', input, ctx: { ge } },
+    ]
   }
   if (schema.maximum !== undefined && input > schema.maximum) {
     const le = schema.maximum
@@ -90,7 +101,13 @@ const numberIssues = (schema: JsonSchema, loc: Location, input: number): Validat
   if (schema.multipleOf !== undefined && input % schema.multipleOf !== 0) {
     const multipleOf = schema.multipleOf
     return [
-      { loc, msg: `Input should be a multiple of ${multipleOf}`, type: 'multiple_of', input, ctx: { multiple_of: multipleOf } },
+      {
+        loc,
+        msg: `Input should be a multiple of ${multipleOf}`,
+        type: 'multiple_of',
+        input,
+        ctx: { multiple_of: multipleOf },
+      },
     ]
   }
   return []
@@ -121,7 +138,12 @@ export function validateJson(schema: JsonSchema, input: unknown, loc: Location):
   if (schema.type === 'object') {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return [
-        { loc, msg: 'Input should be a valid dictionary or object to extract fields from', type: 'model_attributes_type', input },
+        {
+          loc,
+          msg: 'Input should be a valid dictionary or object to extract fields from',
+          type: 'model_attributes_type',
+          input,
+        },
       ]
     }
     return objectIssues(schema, loc, input as Record<string, unknown>)

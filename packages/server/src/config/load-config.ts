@@ -116,7 +116,10 @@ function parseArgv(argv: readonly string[]): Map<string, string> {
 
 function derive(values: OptionValues): ServerConfig {
   if (values.comfyuiDir && values.comfyuiUrl) {
-    throw new ConfigError('set COMFYUI_DIR (start ComfyUI) or COMFYUI_URL (use a running one), not both', '--comfyui-url')
+    throw new ConfigError(
+      'set COMFYUI_DIR (start ComfyUI) or COMFYUI_URL (use a running one), not both',
+      '--comfyui-url',
+    )
   }
   const backend = values.comfyuiDir || values.comfyuiUrl ? 'comfyui' : 'synthetic'
   const modelsDir = values.modelsDir ?? (values.comfyuiDir ? join(values.comfyuiDir, 'models') : undefined)

@@ -16,7 +16,13 @@ export function registerFileRoutes(app: Hono, context: AppContext): void {
     const image = await context.engine.store.get(key)
     if (!image) throw new HttpProblem(404, `File ${key} not found`)
     const headers = { etag, 'cache-control': 'public, max-age=31536000, immutable' }
-    if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, headers)
+    if (
+      c.req
+        .header('if-none-match')
+        ?.split(/\s*,\s*/)
+        .includes(etag)
+    )
+      return c.body(null, 304, headers)
     return c.body(image.bytes as Uint8Array<ArrayBuffer>, 200, {
       ...headers,
       'content-type': image.contentType,

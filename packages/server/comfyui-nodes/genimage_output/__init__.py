@@ -1,0 +1,106 @@
+"""genimage output node for ComfyUI.
+
+GenimageOutput sends each image of its input over the WebSocket as one binary frame, encoded in the format the
+request asked for (PNG with a chosen zlib level, JPEG or WebP at a chosen quality). Nothing is written to disk,
+no PNG metadata is embedded, and the client gets the bytes without a /history + /view round trip.
+
+Frame layout (all integers big-endian), the same shape as ComfyUI's type-4 preview frames:
+
+    [u32 0x47454E49 ("GENI")][u32 json_length][json metadata][encoded image]
+
+metadata = {"prompt_id", "node_id", "content_type", "width", "height", "index", "count", "encode_ms"}
+
+The frame goes through PromptServer.send_sync, the same ordered queue as every other message, so it reaches the
+client after this node's "executing" message and before the prompt's closing `executing {node: null}`. It is sent
+to the client that queued the prompt (server.client_id), or to every socket when the prompt had no client_id.
+Installed into <ComfyUI>/custom_nodes/ by @genimage/server (installComfyNodes) before ComfyUI starts.
+"""
+
+import io
+import json
+import struct
+import time
+
+import numpy as np
+from PIL import Image
+
+from server import PromptServer
+
+try:  # ComfyUI >= 0.3.4x: the prompt and node being executed, set by the executor
+    from comfy_execution.utils import get_executing_context
+except ImportError:  # pragma: no cover - older ComfyUI
+    get_executing_context = None
+
+GENIMAGE_IMAGE = 0x47454E49
+
+# format input -> (PIL format, MIME type)
+FORMATS = {
+    "png": ("PNG", "image/png"),
+    "jpeg": ("JPEG", "image/jpeg"),
+    "webp": ("WEBP", "image/webp"),
+}
+
+
+class GenimageOutput:
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "images": ("IMAGE", {}),
+                "format": (list(FORMATS), {"default": "png"}),
+                "quality": ("INT", {"default": 90, "min": 1, "max": 100}),
+                "compress_level": ("INT", {"default": 1, "min": 0, "max": 9}),
+            },
+            "hidden": {"unique_id": "UNIQUE_ID"},
+        }
+
+    RETURN_TYPES = ()
+    FUNCTION = "send"
+    OUTPUT_NODE = True
+    CATEGORY = "api/image"
+    DESCRIPTION = "Sends each image over the WebSocket as one binary frame in the requested format, with no file on disk."
+
+    @classmethod
+    def IS_CHANGED(cls, **kwargs):
+        # Always run: a cached output node would replay nothing, and the client would get no frame.
+        return time.time()
+
+    def send(self, images, format="png", quality=90, compress_level=1, unique_id=None):
+        server = PromptServer.instance
+        context = get_executing_context() if get_executing_context is not None else None
+        prompt_id = context.prompt_id if context is not None else getattr(server, "last_prompt_id", None)
+        node_id = context.node_id if context is not None else unique_id
+        pil_format, content_type = FORMATS[format]
+        count = len(images)
+        for index, image in enumerate(images):
+            started = time.perf_counter()
+            pixels = np.clip(255.0 * image.cpu().numpy(), 0, 255).astype(np.uint8)
+            picture = Image.fromarray(pixels)
+            buffer = io.BytesIO()
+            if pil_format == "PNG":
+                picture.save(buffer, format="PNG", compress_level=compress_level)
+            elif pil_format == "JPEG":
+                picture.save(buffer, format="JPEG", quality=quality)
+            else:
+                # WebP effort 0 (fastest) .. 6 (smallest); compress_level doubles as the effort knob.
+                picture.save(buffer, format="WEBP", quality=quality, method=min(compress_level, 6))
+            encoded = buffer.getvalue()
+            metadata = json.dumps(
+                {
+                    "prompt_id": prompt_id,
+                    "node_id": node_id,
+                    "content_type": content_type,
+                    "width": picture.width,
+                    "height": picture.height,
+                    "index": index,
+                    "count": count,
+                    "encode_ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+            ).encode("utf-8")
+            payload = struct.pack(">I", len(metadata)) + metadata + encoded
+            server.send_sync(GENIMAGE_IMAGE, payload, server.client_id)
+        return {}
+
+
+NODE_CLASS_MAPPINGS = {"GenimageOutput": GenimageOutput}
+NODE_DISPLAY_NAME_MAPPINGS = {"GenimageOutput": "genimage output (WebSocket)"}

@@ -1,0 +1,148 @@
+/**
+ * What each fake node "computes": cheap descriptions flow along the links (a latent is a size, an image is a size,
+ * a seed and a prompt), the sampler ticks progress once per step, and the output nodes encode real images.
+ * @module
+ */
+import { CONTENT_TYPES, encodeFakeImage, type FakeImage, type FakeImageFormat } from './images.js'
+import { GENIMAGE_OUTPUT_CLASS } from './object-info.js'
+import { genimageFrame } from './sequence.js'
+
+/** What a node may do while it runs; the executor implements it. */
+export interface NodeContext {
+  readonly promptId: string
+  readonly nodeId: string
+  /** Sleeps the configured time of an ordinary node (no interrupt check, like a node without a progress bar). */
+  work(): Promise<void>
+  /** Sleeps the model load time the first time this checkpoint is used (and after an OOM unloaded everything). */
+  loadModel(name: string): Promise<void>
+  /** Sleeps one sampler step. */
+  step(): Promise<void>
+  /** `ProgressBar.update_absolute`: checks the interrupt flag, then sends the progress messages (and preview). */
+  progress(value: number, max: number, preview?: { format: 'PNG' | 'JPEG'; bytes: Uint8Array }): Promise<void>
+  /** `PromptServer.instance.send_sync(<int>, bytes, server.client_id)`. */
+  sendBinary(frame: Buffer): void
+  /** Writes a file ComfyUI would put on disk (served by `GET /view`). */
+  saveFile(type: 'output' | 'temp', subfolder: string, filename: string, bytes: Uint8Array): void
+  /** Next free `_NNNNN_` counter for a SaveImage prefix (`get_save_image_path`). */
+  nextCounter(subfolder: string, prefix: string): number
+}
+
+/** What a node returns: one value per output slot, and the ui dict of an output node. */
+export interface NodeResult {
+  outputs: unknown[]
+  ui?: Record<string, unknown>
+}
+
+/** One fake node class. */
+export type NodeBehaviour = (inputs: Record<string, unknown>, ctx: NodeContext) => Promise<NodeResult>
+
+interface Latent {
+  width: number
+  height: number
+  batch: number
+  seed: number
+  prompt: string
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '')
+const num = (v: unknown, fallback = 0) => (typeof v === 'number' ? v : fallback)
+
+function images(value: unknown): FakeImage[] {
+  return Array.isArray(value) ? (value as FakeImage[]) : []
+}
+
+/** The behaviour of every class in the fake's `/object_info`. */
+export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
+  async CheckpointLoaderSimple(inputs, ctx) {
+    const name = str(inputs['ckpt_name'])
+    await ctx.loadModel(name)
+    return { outputs: [{ model: name }, { clip: name }, { vae: name }] }
+  },
+  async CLIPTextEncode(inputs, ctx) {
+    await ctx.work()
+    return { outputs: [{ text: str(inputs['text']) }] }
+  },
+  async EmptyLatentImage(inputs, ctx) {
+    await ctx.work()
+    // torch.zeros([batch, 4, height // 8, width // 8]): sizes floor to multiples of 8.
+    const latent: Latent = {
+      width: Math.floor(num(inputs['width'], 512) / 8) * 8,
+      height: Math.floor(num(inputs['height'], 512) / 8) * 8,
+      batch: num(inputs['batch_size'], 1),
+      seed: 0,
+      prompt: '',
+    }
+    return { outputs: [latent] }
+  },
+  async KSamplerSelect(inputs, ctx) {
+    await ctx.work()
+    return { outputs: [{ sampler: str(inputs['sampler_name']) }] }
+  },
+  async SDTurboScheduler(inputs, ctx) {
+    await ctx.work()
+    return { outputs: [{ steps: num(inputs['steps'], 1) }] }
+  },
+  async SamplerCustom(inputs, ctx) {
+    const steps = num((inputs['sigmas'] as { steps?: number } | undefined)?.steps, 1)
+    for (let i = 0; i < steps; i++) {
+      await ctx.step()
+      await ctx.progress(i + 1, steps)
+    }
+    const latent = {
+      ...(inputs['latent_image'] as Latent),
+      seed: num(inputs['noise_seed']),
+      prompt: str((inputs['positive'] as { text?: string } | undefined)?.text),
+    }
+    return { outputs: [latent, latent] }
+  },
+  async VAEDecode(inputs, ctx) {
+    await ctx.work()
+    const latent = inputs['samples'] as Latent
+    const batch: FakeImage[] = []
+    for (let i = 0; i < latent.batch; i++) {
+      batch.push({ width: latent.width, height: latent.height, seed: latent.seed + i, prompt: latent.prompt })
+    }
+    return { outputs: [batch] }
+  },
+  async SaveImage(inputs, ctx) {
+    await ctx.work()
+    const prefixPath = str(inputs['filename_prefix']) || 'ComfyUI'
+    const slash = prefixPath.lastIndexOf('/')
+    const subfolder = slash >= 0 ? prefixPath.slice(0, slash) : ''
+    const prefix = slash >= 0 ? prefixPath.slice(slash + 1) : prefixPath
+    let counter = ctx.nextCounter(subfolder, prefix)
+    const results = images(inputs['images']).map((image, batchNumber) => {
+      const filename = `${prefix.replaceAll('%batch_num%', String(batchNumber))}_${String(counter++).padStart(5, '0')}_.png`
+      ctx.saveFile('output', subfolder, filename, encodeFakeImage(image, 'png'))
+      return { filename, subfolder, type: 'output' }
+    })
+    return { outputs: [], ui: { images: results } }
+  },
+  async SaveImageWebsocket(inputs, ctx) {
+    const batch = images(inputs['images'])
+    for (const [step, image] of batch.entries()) {
+      await ctx.progress(step, batch.length, { format: 'PNG', bytes: encodeFakeImage(image, 'png') })
+    }
+    return { outputs: [] }
+  },
+  async [GENIMAGE_OUTPUT_CLASS](inputs, ctx) {
+    const batch = images(inputs['images'])
+    const format = (str(inputs['format']) || 'png') as FakeImageFormat
+    for (const [index, image] of batch.entries()) {
+      const started = performance.now()
+      const bytes = encodeFakeImage(image, format, num(inputs['quality'], 90))
+      const metadata = {
+        prompt_id: ctx.promptId,
+        node_id: ctx.nodeId,
+        content_type: CONTENT_TYPES[format],
+        width: image.width,
+        height: image.height,
+        index,
+        count: batch.length,
+        encode_ms: Math.round((performance.now() - started) * 100) / 100,
+      }
+      ctx.sendBinary(genimageFrame(metadata, bytes))
+    }
+    return { outputs: [] }
+  },
+}

@@ -1,0 +1,296 @@
+/**
+ * The fake's node catalogue: what `GET /object_info` answers, shaped as ComfyUI 0.8.0 serialises it.
+ * V1 nodes (`nodes.py`, custom nodes) come out of `node_info()` in `server.py`: combos are `[[options], {...}]`.
+ * V3 nodes (`comfy_extras/nodes_custom_sampler.py`) come out of `Schema.get_v1_info()`: combos are
+ * `["COMBO", {multiselect, options}]`, and the dataclass adds `output_tooltips`, `output_matchtypes`, `deprecated`, ….
+ * @module
+ */
+
+/** One input's spec: the type (or the combo's options) and its options object. */
+export type InputSpec = [string | unknown[], Record<string, unknown>?]
+
+/** One class as `GET /object_info/{class}` describes it. */
+export interface NodeInfo {
+  input: {
+    required?: Record<string, InputSpec>
+    optional?: Record<string, InputSpec>
+    hidden?: Record<string, unknown>
+  }
+  input_order: Record<string, string[]>
+  output: string[]
+  output_is_list: boolean[]
+  output_name: string[]
+  name: string
+  display_name: string | null
+  description: string
+  python_module: string
+  category: string
+  output_node: boolean
+  [extra: string]: unknown
+}
+
+/** Every sampler name of ComfyUI 0.8.0 (`comfy.samplers.SAMPLER_NAMES`). */
+export const SAMPLER_NAMES = [
+  'euler',
+  'euler_cfg_pp',
+  'euler_ancestral',
+  'euler_ancestral_cfg_pp',
+  'heun',
+  'heunpp2',
+  'exp_heun_2_x0',
+  'exp_heun_2_x0_sde',
+  'dpm_2',
+  'dpm_2_ancestral',
+  'lms',
+  'dpm_fast',
+  'dpm_adaptive',
+  'dpmpp_2s_ancestral',
+  'dpmpp_2s_ancestral_cfg_pp',
+  'dpmpp_sde',
+  'dpmpp_sde_gpu',
+  'dpmpp_2m',
+  'dpmpp_2m_cfg_pp',
+  'dpmpp_2m_sde',
+  'dpmpp_2m_sde_gpu',
+  'dpmpp_2m_sde_heun',
+  'dpmpp_2m_sde_heun_gpu',
+  'dpmpp_3m_sde',
+  'dpmpp_3m_sde_gpu',
+  'ddpm',
+  'lcm',
+  'ipndm',
+  'ipndm_v',
+  'deis',
+  'res_multistep',
+  'res_multistep_cfg_pp',
+  'res_multistep_ancestral',
+  'res_multistep_ancestral_cfg_pp',
+  'gradient_estimation',
+  'gradient_estimation_cfg_pp',
+  'er_sde',
+  'seeds_2',
+  'seeds_3',
+  'sa_solver',
+  'sa_solver_pece',
+  'ddim',
+  'uni_pc',
+  'uni_pc_bh2',
+]
+
+/** `MAX_RESOLUTION` in `nodes.py`. */
+export const MAX_RESOLUTION = 16384
+
+/** Class name of our output node (`comfyui-nodes/genimage_output`). */
+export const GENIMAGE_OUTPUT_CLASS = 'GenimageOutput'
+
+function v1(
+  name: string,
+  displayName: string,
+  spec: {
+    required: Record<string, InputSpec>
+    optional?: Record<string, InputSpec>
+    hidden?: Record<string, unknown>
+    output?: string[]
+    outputTooltips?: string[]
+    outputNode?: boolean
+    category: string
+    description?: string
+    pythonModule?: string
+  },
+): NodeInfo {
+  const input: NodeInfo['input'] = { required: spec.required }
+  if (spec.optional) input.optional = spec.optional
+  if (spec.hidden) input.hidden = spec.hidden
+  const output = spec.output ?? []
+  const info: NodeInfo = {
+    input,
+    input_order: Object.fromEntries(Object.entries(input).map(([key, value]) => [key, Object.keys(value ?? {})])),
+    output,
+    output_is_list: output.map(() => false),
+    output_name: output,
+    name,
+    display_name: displayName,
+    description: spec.description ?? '',
+    python_module: spec.pythonModule ?? 'nodes',
+    category: spec.category,
+    output_node: spec.outputNode ?? false,
+  }
+  if (spec.outputTooltips) info['output_tooltips'] = spec.outputTooltips
+  return info
+}
+
+function v3(
+  name: string,
+  spec: { required: Record<string, InputSpec>; outputs: [string, string | null][]; category: string },
+): NodeInfo {
+  const input = { required: spec.required }
+  return {
+    input,
+    input_order: { required: Object.keys(spec.required) },
+    output: spec.outputs.map(([type]) => type),
+    output_is_list: spec.outputs.map(() => false),
+    output_name: spec.outputs.map(([type, display]) => display ?? type),
+    output_tooltips: spec.outputs.map(() => null),
+    output_matchtypes: null,
+    name,
+    display_name: null,
+    description: '',
+    python_module: 'comfy_extras.nodes_custom_sampler',
+    category: spec.category,
+    output_node: false,
+    deprecated: false,
+    experimental: false,
+    api_node: false,
+  }
+}
+
+/**
+ * Builds the fake's `/object_info`: the tutorial workflow's classes, `SaveImageWebsocket` and `GenimageOutput`.
+ * @example
+ * buildObjectInfo(['sd_xl_turbo_1.0_fp16.safetensors'])['SamplerCustom']?.input_order
+ */
+export function buildObjectInfo(checkpoints: readonly string[]): Record<string, NodeInfo> {
+  const classes: NodeInfo[] = [
+    v1('CheckpointLoaderSimple', 'Load Checkpoint', {
+      required: { ckpt_name: [[...checkpoints], { tooltip: 'The name of the checkpoint (model) to load.' }] },
+      output: ['MODEL', 'CLIP', 'VAE'],
+      outputTooltips: [
+        'The model used for denoising latents.',
+        'The CLIP model used for encoding text prompts.',
+        'The VAE model used for encoding and decoding images to and from latent space.',
+      ],
+      category: 'loaders',
+      description: 'Loads a diffusion model checkpoint, diffusion models are used to denoise latents.',
+    }),
+    v1('CLIPTextEncode', 'CLIP Text Encode (Prompt)', {
+      required: {
+        text: ['STRING', { multiline: true, dynamicPrompts: true, tooltip: 'The text to be encoded.' }],
+        clip: ['CLIP', { tooltip: 'The CLIP model used for encoding the text.' }],
+      },
+      output: ['CONDITIONING'],
+      outputTooltips: ['A conditioning containing the embedded text used to guide the diffusion model.'],
+      category: 'conditioning',
+      description:
+        'Encodes a text prompt using a CLIP model into an embedding that can be used to guide the diffusion model towards generating specific images.',
+    }),
+    v1('EmptyLatentImage', 'Empty Latent Image', {
+      required: {
+        width: [
+          'INT',
+          { default: 512, min: 16, max: MAX_RESOLUTION, step: 8, tooltip: 'The width of the latent images in pixels.' },
+        ],
+        height: [
+          'INT',
+          {
+            default: 512,
+            min: 16,
+            max: MAX_RESOLUTION,
+            step: 8,
+            tooltip: 'The height of the latent images in pixels.',
+          },
+        ],
+        batch_size: ['INT', { default: 1, min: 1, max: 4096, tooltip: 'The number of latent images in the batch.' }],
+      },
+      output: ['LATENT'],
+      outputTooltips: ['The empty latent image batch.'],
+      category: 'latent',
+      description: 'Create a new batch of empty latent images to be denoised via sampling.',
+    }),
+    v3('KSamplerSelect', {
+      required: { sampler_name: ['COMBO', { multiselect: false, options: SAMPLER_NAMES }] },
+      outputs: [['SAMPLER', null]],
+      category: 'sampling/custom_sampling/samplers',
+    }),
+    v3('SDTurboScheduler', {
+      required: {
+        model: ['MODEL', {}],
+        steps: ['INT', { default: 1, min: 1, max: 10 }],
+        denoise: ['FLOAT', { default: 1.0, min: 0, max: 1.0, step: 0.01 }],
+      },
+      outputs: [['SIGMAS', null]],
+      category: 'sampling/custom_sampling/schedulers',
+    }),
+    v3('SamplerCustom', {
+      required: {
+        model: ['MODEL', {}],
+        add_noise: ['BOOLEAN', { default: true }],
+        noise_seed: ['INT', { default: 0, min: 0, max: 2 ** 64 - 1, control_after_generate: true }],
+        cfg: ['FLOAT', { default: 8.0, min: 0.0, max: 100.0, step: 0.1, round: 0.01 }],
+        positive: ['CONDITIONING', {}],
+        negative: ['CONDITIONING', {}],
+        sampler: ['SAMPLER', {}],
+        sigmas: ['SIGMAS', {}],
+        latent_image: ['LATENT', {}],
+      },
+      outputs: [
+        ['LATENT', 'output'],
+        ['LATENT', 'denoised_output'],
+      ],
+      category: 'sampling/custom_sampling',
+    }),
+    v1('VAEDecode', 'VAE Decode', {
+      required: {
+        samples: ['LATENT', { tooltip: 'The latent to be decoded.' }],
+        vae: ['VAE', { tooltip: 'The VAE model used for decoding the latent.' }],
+      },
+      output: ['IMAGE'],
+      outputTooltips: ['The decoded image.'],
+      category: 'latent',
+      description: 'Decodes latent images back into pixel space images.',
+    }),
+    v1('SaveImage', 'Save Image', {
+      required: {
+        images: ['IMAGE', { tooltip: 'The images to save.' }],
+        filename_prefix: [
+          'STRING',
+          {
+            default: 'ComfyUI',
+            tooltip:
+              'The prefix for the file to save. This may include formatting information such as %date:yyyy-MM-dd% or %Empty Latent Image.width% to include values from nodes.',
+          },
+        ],
+      },
+      hidden: { prompt: 'PROMPT', extra_pnginfo: 'EXTRA_PNGINFO' },
+      outputNode: true,
+      category: 'image',
+      description: 'Saves the input images to your ComfyUI output directory.',
+    }),
+    v1('SaveImageWebsocket', 'SaveImageWebsocket', {
+      required: { images: ['IMAGE'] },
+      outputNode: true,
+      category: 'api/image',
+      pythonModule: 'custom_nodes.websocket_image_save',
+    }),
+    v1(GENIMAGE_OUTPUT_CLASS, 'genimage output (WebSocket)', {
+      required: {
+        images: ['IMAGE', {}],
+        format: [['png', 'jpeg', 'webp'], { default: 'png' }],
+        quality: ['INT', { default: 90, min: 1, max: 100 }],
+        compress_level: ['INT', { default: 1, min: 0, max: 9 }],
+      },
+      hidden: { unique_id: 'UNIQUE_ID' },
+      outputNode: true,
+      category: 'api/image',
+      description:
+        'Sends each image over the WebSocket as one binary frame in the requested format, with no file on disk.',
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+  ]
+  return Object.fromEntries(classes.map((info) => [info.name, info]))
+}
+
+/**
+ * Looks up one input of a class: its type (a string, or the combo's options) and options, like `get_input_info`.
+ * @example
+ * inputInfo(info, 'steps') // { type: 'INT', options: { default: 1, min: 1, max: 10 }, category: 'required' }
+ */
+export function inputInfo(
+  info: NodeInfo,
+  name: string,
+): { type: string | unknown[]; options: Record<string, unknown>; category: 'required' | 'optional' } | undefined {
+  for (const category of ['required', 'optional'] as const) {
+    const spec = info.input[category]?.[name]
+    if (spec) return { type: spec[0], options: spec[1] ?? {}, category }
+  }
+  return undefined
+}
