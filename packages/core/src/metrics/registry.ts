@@ -7,7 +7,12 @@ const labelText = (labels: Labels): string => {
   return `{${entries.map(([name, value]) => `${name}="${value.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`).join(',')}}`
 }
 
-const seriesKey = (labels: Labels): string => JSON.stringify(Object.entries(labels).sort())
+/** Identifies a series; label names are kept in the order callers pass them, which each call site keeps fixed. */
+const seriesKey = (labels: Labels): string => {
+  let key = ''
+  for (const name in labels) key += `${name}\u0000${labels[name]}\u0001`
+  return key
+}
 
 /** A monotonically increasing count. */
 export interface Counter {
