@@ -21,6 +21,17 @@ export default defineConfig({
         test: { name: 'server', include: ['packages/server/{src,test}/**/*.test.ts'], testTimeout: 30_000 },
       },
       { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'], testTimeout: 30_000 } },
+      { extends: true, test: { name: 'server-e2e', include: ['test/server/**/*.test.ts'], testTimeout: 60_000 } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
+      { extends: true, test: { name: 'proxy', include: ['packages/proxy/{src,test}/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        extends: true,
+        test: {
+          name: 'examples',
+          include: ['examples/*/{src,test}/**/*.test.ts', 'test/examples/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000 } },
     ],
   },

@@ -22,6 +22,10 @@ export interface MockControls {
   step(): Promise<void>
   /** Releases every held and future step until the queue is empty, then goes back to holding. */
   finish(): Promise<void>
+  /** Stops holding: every held and future step runs on its own until {@link hold} is called. */
+  resume(): void
+  /** Holds steps again after {@link resume} (a no-op in `auto` mode). */
+  hold(): void
 }
 
 /** The controls plus the hook the synthetic backend awaits before each step. */
@@ -40,7 +44,7 @@ export interface StepGate extends MockControls {
 export function createStepGate(manual: boolean): StepGate {
   const heldSteps: HeldStep[] = []
   let waiters: (() => void)[] = []
-  let releasingAll = false
+  let holding = manual
   const wake = (): void => {
     const pending = waiters
     waiters = []
@@ -53,7 +57,7 @@ export function createStepGate(manual: boolean): StepGate {
     idle: async () => {},
     held: () => heldSteps.map(({ jobId, step }) => ({ jobId, step })),
     async beforeStep(job, step) {
-      if (!manual || releasingAll) return
+      if (!holding) return
       await new Promise<void>((resolve) => {
         heldSteps.push({ jobId: job.id, step, release: resolve })
         const onAbort = (): void => {
@@ -83,13 +87,19 @@ export function createStepGate(manual: boolean): StepGate {
       await changed
     },
     async finish() {
-      releasingAll = true
+      gate.resume()
       try {
-        for (const held of heldSteps.splice(0)) held.release()
         await gate.idle()
       } finally {
-        releasingAll = false
+        gate.hold()
       }
+    },
+    resume() {
+      holding = false
+      for (const held of heldSteps.splice(0)) held.release()
+    },
+    hold() {
+      holding = manual
     },
   }
   return gate

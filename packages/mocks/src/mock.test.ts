@@ -41,6 +41,15 @@ describe('manual mode', () => {
     expect(await status(second)).toMatchObject({ status: 'COMPLETED', outcome: 'succeeded' })
   })
 
+  it('runs freely between resume() and hold()', async () => {
+    genimage.controls.resume()
+    const id = await submit({ prompt: 'free', num_inference_steps: 4 })
+    await expect.poll(async () => (await status(id)).status).toBe('COMPLETED')
+    genimage.controls.hold()
+    const heldId = await submit({ prompt: 'held again' })
+    expect(await genimage.controls.waitForHeld()).toEqual({ jobId: heldId, step: 1 })
+  })
+
   it('explains what to do when step() has nothing to release', async () => {
     await expect(genimage.controls.step()).rejects.toThrow(/submit one first/)
   })
