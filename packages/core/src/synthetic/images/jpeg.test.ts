@@ -2,26 +2,7 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { encodeJpeg } from './jpeg.js'
 import { paintLatent } from './paint-latent.js'
-
-const SIZES = [
-  [512, 512],
-  [256, 256],
-  [1024, 1024],
-  [256, 1024],
-  [1024, 256],
-  [520, 264],
-] as const
-
-/** A latent of pseudo-random bytes: large DC jumps, saturated colours. */
-function noiseLatent(width: number, height: number, seed = 1): Uint8Array {
-  const out = new Uint8Array((width / 8) * (height / 8) * 3)
-  let s = seed
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0
-    out[i] = s >>> 24
-  }
-  return out
-}
+import { noiseLatent, SIZES } from './test-latents.js'
 
 /** Largest per-channel difference between the decoded pixels and their latent cells, over every pixel. */
 async function maxError(jpeg: Uint8Array, latent: Uint8Array, width: number, height: number): Promise<number> {

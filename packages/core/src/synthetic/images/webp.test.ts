@@ -1,27 +1,8 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { paintLatent } from './paint-latent.js'
+import { noiseLatent, SIZES } from './test-latents.js'
 import { encodeWebp } from './webp.js'
-
-const SIZES = [
-  [512, 512],
-  [256, 256],
-  [1024, 1024],
-  [256, 1024],
-  [1024, 256],
-  [520, 264],
-] as const
-
-/** A latent of pseudo-random bytes, so every literal symbol turns up. */
-function noiseLatent(width: number, height: number, seed = 1): Uint8Array {
-  const out = new Uint8Array((width / 8) * (height / 8) * 3)
-  let s = seed
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0
-    out[i] = s >>> 24
-  }
-  return out
-}
 
 /** Asserts every decoded pixel equals its latent cell. */
 async function expectExact(webp: Uint8Array, latent: Uint8Array, width: number, height: number): Promise<void> {
