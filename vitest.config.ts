@@ -23,7 +23,10 @@ export default defineConfig({
       { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'], testTimeout: 30_000 } },
       { extends: true, test: { name: 'server-e2e', include: ['test/server/**/*.test.ts'], testTimeout: 60_000 } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
-      { extends: true, test: { name: 'proxy', include: ['packages/proxy/{src,test}/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        extends: true,
+        test: { name: 'proxy', include: ['packages/proxy/{src,test}/**/*.test.ts'], testTimeout: 30_000 },
+      },
       {
         extends: true,
         test: {

@@ -70,6 +70,10 @@ export function createBackendFromConfig(
     'Times ComfyUI was restarted by the supervisor.',
     () => supervisor.restarts,
   )
+  // Fire and forget: a stop() during the restart rejects it, and the supervisor logs its own failures.
+  const restartComfy = (reason: string): void => {
+    supervisor.restart(reason).catch(() => {})
+  }
   let started = false
   supervisor.on('restarting', ({ reason }) => {
     if (started) backend.markRestarting(reason)
@@ -83,7 +87,7 @@ export function createBackendFromConfig(
   })
   backend.onUnhealthy((reason) => {
     logger.warn({ reason }, 'ComfyUI looks unhealthy; restarting it')
-    void supervisor.restart(reason)
+    restartComfy(reason)
   })
   return {
     backend,
@@ -101,7 +105,7 @@ export function createBackendFromConfig(
     },
     onJobTimeout(jobId) {
       logger.warn({ jobId }, 'generation timed out; restarting ComfyUI in case it hangs')
-      void supervisor.restart(`job ${jobId} timed out`)
+      restartComfy(`job ${jobId} timed out`)
     },
     async stop() {
       await backend.close()

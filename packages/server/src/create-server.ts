@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { type ConfiguredBackend, createBackendFromConfig } from './backend-from-config.js'
 import type { ServerConfig } from './config/index.js'
 import { createLogger } from './logger.js'
+import { findPlaygroundDir, registerPlayground } from './playground/index.js'
 import { createLocalDirStore, createS3Store } from './storage/index.js'
 
 /** A configured genimage server, not yet listening. */
@@ -69,6 +70,9 @@ export function createGenimageServer(
     publicBaseUrl: config.publicBaseUrl,
     onRequest: (record) => logger.debug(record, `${record.method} ${record.route} ${record.status}`),
   })
+  // The web playground (examples/web, when built) at `/`, after the API routes so that it never shadows them.
+  const playground = findPlaygroundDir()
+  if (playground) registerPlayground(app, playground)
   const http = createAdaptorServer({ fetch: app.fetch }) as Server
   let ready: Promise<void> = Promise.resolve()
 

@@ -1,0 +1,140 @@
+/**
+ * Options of {@link createProxyHandler}. The proxy is closed by default: it needs `authorize` (or an explicit
+ * `allowUnauthenticated: true`), forwards only genimage's generate, queue and file routes, only to `targetUrl`.
+ * @example
+ * createProxyHandler({
+ *   targetUrl: 'https://genimage.internal:8787',
+ *   apiKey: process.env.GENIMAGE_API_KEY!,
+ *   authorize: async (request) => (await getSession(request)) !== null,
+ * })
+ */
+export interface ProxyOptions {
+  /**
+   * The genimage server (absolute http(s) URL, optionally with a path prefix such as `/v1`). Only URLs under it are
+   * forwarded: same origin and same path prefix.
+   * @example 'https://genimage.internal:8787'
+   */
+  targetUrl: string
+  /** The API key, added upstream as `Authorization: Key <apiKey>`. It never reaches the browser. */
+  apiKey: string
+  /**
+   * Decides whether a browser request may use the proxy (check your session cookie, CSRF token, rate limits…).
+   * Required unless `allowUnauthenticated` is `true`; `false` answers 401.
+   * @example (request) => request.headers.get('cookie')?.includes('session=') ?? false
+   */
+  authorize?: (request: Request) => boolean | Promise<boolean>
+  /**
+   * Let anyone on the internet spend your GPU time with your key. Only for local demos and internal networks.
+   * @default false
+   */
+  allowUnauthenticated?: boolean
+  /**
+   * Request headers forwarded upstream (lower case); every other header is dropped. `authorization`, `cookie`,
+   * `host` and `x-genimage-target-url` can never be listed.
+   * @default ['content-type', 'accept', 'idempotency-key', 'x-request-id', 'last-event-id']
+   */
+  allowedHeaders?: readonly string[]
+  /**
+   * Largest request body forwarded, in bytes; bigger bodies get 413 without reaching the server.
+   * @default 65536
+   */
+  maxBodyBytes?: number
+  /**
+   * Where the proxy is mounted, for requests that carry the genimage path in the URL (`/api/genimage/generate`)
+   * instead of the `x-genimage-target-url` header. Adapters that know their mount point pass the path themselves.
+   * @default '/api/genimage'
+   */
+  mountPath?: string
+  /**
+   * The `fetch` used to call the genimage server.
+   * @default globalThis.fetch, read at each request
+   */
+  fetch?: typeof fetch
+}
+
+/**
+ * The options once checked, with every default filled in.
+ * @example resolveProxyOptions(options).allowedHeaders.has('content-type') // true
+ */
+export interface ResolvedProxyOptions {
+  target: URL
+  /** The target's path prefix without a trailing slash (`''` or `/v1`). */
+  prefix: string
+  authorization: string
+  authorize: ((request: Request) => boolean | Promise<boolean>) | undefined
+  allowedHeaders: ReadonlySet<string>
+  maxBodyBytes: number
+  mountPath: string
+  fetch: typeof fetch | undefined
+}
+
+/**
+ * The request headers forwarded when `allowedHeaders` is not given.
+ * @default ['content-type', 'accept', 'idempotency-key', 'x-request-id', 'last-event-id']
+ */
+export const DEFAULT_ALLOWED_HEADERS: readonly string[] = [
+  'content-type',
+  'accept',
+  'idempotency-key',
+  'x-request-id',
+  'last-event-id',
+]
+
+const NEVER_FORWARDED = new Set(['authorization', 'cookie', 'host', 'x-genimage-target-url', 'proxy-authorization'])
+
+const fail = (message: string): never => {
+  throw new TypeError(`@genimage/proxy: ${message}`)
+}
+
+/**
+ * Checks the options of `createProxyHandler`, throwing a `TypeError` that says what to change.
+ * @example const resolved = resolveProxyOptions({ targetUrl: 'http://localhost:8787', apiKey: 'k', authorize: () => true })
+ */
+export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions {
+  if (typeof options !== 'object' || options === null) fail('pass an options object with targetUrl and apiKey')
+  const { targetUrl, apiKey, authorize, allowUnauthenticated = false, maxBodyBytes = 65_536 } = options
+  let target: URL | undefined
+  try {
+    target = new URL(targetUrl)
+  } catch {}
+  if (!target || !/^https?:$/.test(target.protocol)) {
+    fail(
+      `targetUrl must be an absolute http(s) URL such as 'https://genimage.internal:8787' (got ${JSON.stringify(targetUrl)})`,
+    )
+  }
+  const url = target as URL
+  if (url.username || url.password || url.search || url.hash) {
+    fail('targetUrl must not contain credentials, a query or a fragment: pass the key as apiKey')
+  }
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
+    fail('apiKey must be a non-empty string, for example process.env.GENIMAGE_API_KEY')
+  }
+  if (authorize !== undefined && typeof authorize !== 'function')
+    fail('authorize must be a function (request) => boolean')
+  if (typeof allowUnauthenticated !== 'boolean') fail('allowUnauthenticated must be a boolean')
+  if (!authorize && !allowUnauthenticated) {
+    fail(
+      'pass authorize: (request) => boolean to decide who may spend your key (check the session), or ' +
+        'allowUnauthenticated: true to open the proxy to everyone (local demos only)',
+    )
+  }
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) fail('maxBodyBytes must be a positive whole number of bytes')
+  const headers = (options.allowedHeaders ?? DEFAULT_ALLOWED_HEADERS).map((name) => String(name).toLowerCase())
+  for (const name of headers) {
+    if (NEVER_FORWARDED.has(name)) fail(`allowedHeaders must not include '${name}': the proxy sets it itself`)
+  }
+  const mountPath = (options.mountPath ?? '/api/genimage').replace(/\/+$/, '')
+  if (options.mountPath !== undefined && !mountPath.startsWith('/'))
+    fail("mountPath must be a path such as '/api/genimage'")
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch must be a function')
+  return {
+    target: url,
+    prefix: url.pathname.replace(/\/+$/, ''),
+    authorization: `Key ${apiKey}`,
+    authorize,
+    allowedHeaders: new Set(headers),
+    maxBodyBytes,
+    mountPath,
+    fetch: options.fetch,
+  }
+}
