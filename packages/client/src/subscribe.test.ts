@@ -206,3 +206,26 @@ describe('cancelling a subscription', () => {
     expect(fetch.calls).toHaveLength(0)
   })
 })
+
+describe('subscribe aborted while the submit is in flight', () => {
+  it('rejects at once and cancels the job once the late submit answer names it', async () => {
+    let answerSubmit = () => {}
+    const submitAnswered = new Promise<void>((resolve) => {
+      answerSubmit = resolve
+    })
+    const fetch = fetchStub(async (url) => {
+      if (url.endsWith('/queue/generate')) {
+        await submitAnswered
+        return json(submitted, 202)
+      }
+      if (url.endsWith('/cancel')) return json({ status: 'CANCELLATION_REQUESTED' }, 202)
+      return json({ detail: 'unexpected' }, 500)
+    })
+    const controller = new AbortController()
+    const subscribing = createClient({ baseUrl, fetch }).subscribe({ prompt: 'a fox' }, { signal: controller.signal })
+    controller.abort(new Error('changed my mind'))
+    await expect(subscribing).rejects.toBeInstanceOf(UserAbortError)
+    answerSubmit()
+    await vi.waitFor(() => expect(paths(fetch)).toContain(`/queue/requests/${id}/cancel`))
+  })
+})

@@ -95,7 +95,16 @@ export async function subscribe(
   const inner = { signal: link.signal, headers }
   let requestId: string | undefined
   try {
-    const submitted = await queue.submit(input, { ...inner, idempotencyKey: options.idempotencyKey })
+    // The submit is not aborted with the caller's signal: the server may accept the job anyway, and only the answer
+    // tells which job to cancel. The caller still gets control back at once.
+    link.signal.throwIfAborted()
+    const submitting = queue.submit(input, { headers, idempotencyKey: options.idempotencyKey })
+    const submitted = await abortable(submitting, link.signal).catch((error: unknown) => {
+      if (link.signal.aborted) {
+        submitting.then((late) => queue.cancel(late.request_id, { headers })).catch(() => {})
+      }
+      throw error
+    })
     requestId = submitted.request_id
     onEnqueue?.(requestId)
     let status: QueueStatus | undefined
