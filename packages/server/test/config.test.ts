@@ -129,10 +129,10 @@ describe('loadConfig: defaults and sources', () => {
 
 describe('loadConfig: bad input', () => {
   it.each([
-    [['--port', 'abc'], {}, '--port', 'invalid --port "abc": expected an integer from 1 to 65535'],
-    [['--port', '70000'], {}, '--port', 'invalid --port "70000": expected an integer from 1 to 65535'],
-    [['--port=0'], {}, '--port', 'invalid --port "0": expected an integer from 1 to 65535'],
-    [[], { PORT: '80.5' }, '--port', 'invalid PORT (environment) "80.5": expected an integer from 1 to 65535'],
+    [['--port', 'abc'], {}, '--port', 'invalid --port "abc": expected an integer from 0 to 65535'],
+    [['--port', '70000'], {}, '--port', 'invalid --port "70000": expected an integer from 0 to 65535'],
+    [['--port=-1'], {}, '--port', 'invalid --port "-1": expected an integer from 0 to 65535'],
+    [[], { PORT: '80.5' }, '--port', 'invalid PORT (environment) "80.5": expected an integer from 0 to 65535'],
     [[], { COMFYUI_PORT: '-1' }, '--comfyui-port', 'invalid COMFYUI_PORT (environment) "-1"'],
     [[], { STORAGE: 'gcs' }, '--storage', 'invalid STORAGE (environment) "gcs": expected one of local, s3'],
     [['--log-level', 'loud'], {}, '--log-level', 'expected one of fatal, error'],
@@ -196,7 +196,7 @@ describe('help, version and the CLI wrapper', () => {
       expect(line).toContain(option.env)
       expect(line).toContain(option.description)
     }
-    expect(text).toMatch(/--port <int>\s+PORT\s+8787\s+Port the API listens on\./)
+    expect(text).toMatch(/--port <int>\s+PORT\s+8787\s+Port the API listens on \(0: any free port\)\./)
   })
 
   it('prints the package version', () => {
@@ -209,7 +209,7 @@ describe('help, version and the CLI wrapper', () => {
     const err: string[] = []
     const io = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } }
     expect(configFromCli(['--port', 'x'], {}, io)).toBe(2)
-    expect(err.join('')).toBe('genimage-server: invalid --port "x": expected an integer from 1 to 65535\n')
+    expect(err.join('')).toBe('genimage-server: invalid --port "x": expected an integer from 0 to 65535\n')
     expect(out).toEqual([])
     expect(configFromCli(['-h'], {}, io)).toBe(0)
     expect(out.join('')).toContain('Usage: genimage-server [options]')
