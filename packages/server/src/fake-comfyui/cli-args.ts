@@ -80,6 +80,9 @@ export function parseFakeArgs(argv: readonly string[]): FakeCliSettings {
         options.host = inline ?? (hasNext ? value() : '0.0.0.0')
         options.host = options.host.split(',')[0] || '0.0.0.0'
         break
+      case '--output-directory':
+        options.outputDirectory = value()
+        break
       case '--step-ms':
         options.stepMs = number()
         break

@@ -46,7 +46,13 @@ export interface HistoryEntry {
 export type ExecutorEvent =
   | { type: 'prompt-started'; promptId: string }
   | { type: 'node-started'; promptId: string; nodeId: string; classType: string }
-  | { type: 'prompt-finished'; promptId: string; status: 'success' | 'error' | 'interrupted' }
+  | {
+      type: 'prompt-finished'
+      promptId: string
+      status: 'success' | 'error' | 'interrupted'
+      /** From dequeue to `executing {node: null}`: what ComfyUI logs as "Prompt executed in …". */
+      executionMs: number
+    }
   | { type: 'interrupt-flag'; promptId: string | null }
   /** A fault struck (for `hang`: the node is now stuck). */
   | { type: 'fault'; kind: keyof FakeFaults; promptId: string; nodeId: string }
@@ -252,8 +258,9 @@ export class FakeExecutor {
       if (this.history.size > MAXIMUM_HISTORY_SIZE) this.history.delete(this.history.keys().next().value!)
       this.history.set(item.promptId, outcome.entry)
       this.emit('taskDone', {})
-      this.deps.onEvent({ type: 'prompt-finished', promptId: item.promptId, status: outcome.status })
-      this.deps.log(`Prompt executed in ${((performance.now() - started) / 1000).toFixed(2)} seconds`)
+      const executionMs = performance.now() - started
+      this.deps.onEvent({ type: 'prompt-finished', promptId: item.promptId, status: outcome.status, executionMs })
+      this.deps.log(`Prompt executed in ${(executionMs / 1000).toFixed(2)} seconds`)
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { FakeExecutor, FakeTimings } from './executor.js'
+import type { ExecutorEvent, FakeExecutor, FakeTimings } from './executor.js'
 import type { FakeFaults } from './faults.js'
 import type { NodeInfo } from './object-info.js'
 import { pyJson } from './python.js'
@@ -28,6 +28,8 @@ export interface RouteContext {
   setFaults(faults: FakeFaults): void
   crash(): void
   dropWebSockets(): void
+  /** Finished prompts, oldest first. */
+  executions(): readonly Extract<ExecutorEvent, { type: 'prompt-finished' }>[]
   log(line: string): void
 }
 
@@ -306,6 +308,15 @@ function control(ctx: RouteContext, key: string, body: string, response: ServerR
       pending: executor.queued.map((item) => item.promptId),
       history: [...executor.history.keys()],
     })
+    return
+  }
+  if (key === 'GET /fake/executions') {
+    const executions = ctx.executions().map((event) => ({
+      prompt_id: event.promptId,
+      status: event.status,
+      execution_ms: event.executionMs,
+    }))
+    sendJson(response, 200, executions)
     return
   }
   if (key === 'POST /fake/knobs') {

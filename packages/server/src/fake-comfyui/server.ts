@@ -3,8 +3,10 @@
  * and a log of everything it was asked, for assertions.
  * @module
  */
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
+import { join } from 'node:path'
 import { type ExecutorEvent, FakeExecutor, type FakeTimings, type HistoryEntry, type QueueItem } from './executor.js'
 import type { FakeFaults } from './faults.js'
 import { buildObjectInfo, type NodeInfo } from './object-info.js'
@@ -36,6 +38,8 @@ export interface FakeComfyUIOptions {
   faults?: FakeFaults
   /** Kill the whole process on a crash (for the CLI, so a supervisor sees a real death). @default false */
   exitOnCrash?: boolean
+  /** Directory `SaveImage` also writes its files to, as ComfyUI does (`--output-directory`). @default memory only */
+  outputDirectory?: string
   /** Arguments shown in `/system_stats` `argv`. @default [] */
   argv?: string[]
   /** Log sink for ComfyUI-like lines ("got prompt", "Prompt executed in …"). @default no logging */
@@ -78,7 +82,8 @@ export class FakeComfyUI {
   /** Resolves when the current boot finished. */
   booted: Promise<void> = Promise.resolve()
 
-  private readonly options: Required<Omit<FakeComfyUIOptions, 'faults' | 'log' | 'argv'>>
+  private readonly options: Required<Omit<FakeComfyUIOptions, 'faults' | 'log' | 'argv' | 'outputDirectory'>>
+  private readonly outputDirectory: string | undefined
   private readonly log: (line: string) => void
   private readonly listeners = new Set<(event: FakeEvent) => void>()
   private readonly counters = new Map<string, number>()
@@ -105,6 +110,7 @@ export class FakeComfyUI {
       exitOnCrash: options.exitOnCrash ?? false,
     }
     this.argv = options.argv ?? []
+    this.outputDirectory = options.outputDirectory
     this.log = options.log ?? (() => {})
     this.timings = {
       stepMs: this.options.stepMs,
@@ -277,6 +283,12 @@ export class FakeComfyUI {
         const ext = filename.split('.').pop() ?? ''
         const contentType = ext === 'png' ? 'image/png' : ext === 'webp' ? 'image/webp' : 'image/jpeg'
         this.files.set(fileKey(type, subfolder, filename), { bytes, contentType })
+        if (this.outputDirectory && type === 'output') {
+          // Synchronous, like PIL's save in ComfyUI's worker: the prompt is not done before the file is.
+          const dir = join(this.outputDirectory, subfolder)
+          mkdirSync(dir, { recursive: true })
+          writeFileSync(join(dir, filename), bytes)
+        }
       },
       nextCounter: (subfolder, prefix) => {
         const key = `${subfolder}/${prefix}`
@@ -420,6 +432,7 @@ export class FakeComfyUI {
         setFaults: (f) => this.setFaults(f),
         crash: () => this.crash(),
         dropWebSockets: () => this.dropWebSockets(),
+        executions: () => this.events.filter((event) => event.type === 'prompt-finished'),
         log: (line) => this.log(line),
       },
       method,
