@@ -141,6 +141,26 @@ beforeAll(async () => {
   http['history_delete'] = { status: historyDelete.status, contentType: historyDelete.headers.get('content-type') }
   const badJson = await post('/prompt', 'not json')
   http['bad-json'] = { status: badJson.status, body: await badJson.text() }
+
+  // A node that raises while executing (recorded by bench/gpu: SaveImage refusing a filename_prefix outside the
+  // output folder), after a prime prompt that leaves every other node cached.
+  const sink3: RecordedMessage[] = []
+  const probe3 = await connect('probe3', false, sink3)
+  const saveTo = (prefix: string) =>
+    graph({ seed: 15, output: { class_type: 'SaveImage', inputs: { images: ['8', 0], filename_prefix: prefix } } })
+  await run(sink3, 'node-error-prime', saveTo('probe/prime'), 'probe3')
+  delete seen['node-error-prime']
+  fake.setFaults({
+    nodeError: {
+      node: '27',
+      times: 1,
+      exceptionType: 'Exception',
+      message: '**** ERROR: Saving image outside the output folder is not allowed.',
+    },
+  })
+  await run(sink3, 'node-error', saveTo('../outside/escape'), 'probe3')
+  fake.setFaults({})
+  probe3.close()
 }, 60_000)
 
 afterAll(async () => {
@@ -167,6 +187,7 @@ describe('fake ComfyUI against a transcript of real ComfyUI 0.8.0', () => {
     'flags-saveimagewebsocket',
     'flags-genimage-png',
     'no-client-id',
+    'node-error',
   ])('sends the same WebSocket messages in the same order: %s', (name) => {
     expect(seen[name]).toEqual(recorded.scenarios[name])
   })

@@ -26,6 +26,8 @@ from PIL import Image
 
 from server import PromptServer
 
+from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
+
 try:  # ComfyUI >= 0.3.4x: the prompt and node being executed, set by the executor
     from comfy_execution.utils import get_executing_context
 except ImportError:  # pragma: no cover - older ComfyUI
@@ -102,5 +104,13 @@ class GenimageOutput:
         return {}
 
 
-NODE_CLASS_MAPPINGS = {"GenimageOutput": GenimageOutput}
-NODE_DISPLAY_NAME_MAPPINGS = {"GenimageOutput": "genimage output (WebSocket)"}
+NODE_CLASS_MAPPINGS = {
+    "GenimageOutput": GenimageOutput,
+    "GenimageCudaGraph": GenimageCudaGraph,
+    "GenimageCudaGraphClip": GenimageCudaGraphClip,
+}
+NODE_DISPLAY_NAME_MAPPINGS = {
+    "GenimageOutput": "genimage output (WebSocket)",
+    "GenimageCudaGraph": "genimage CUDA graph (model)",
+    "GenimageCudaGraphClip": "genimage CUDA graph (text encoders)",
+}

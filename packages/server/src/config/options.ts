@@ -56,7 +56,11 @@ const STORAGE = 'Image storage'
  * @example OPTIONS.find((o) => o.env === 'PORT')?.default // 8787
  */
 export const OPTIONS = [
-  option('PORT', integer(0, 65535), { group: HTTP, default: 8787, description: 'Port the API listens on (0: any free port).' }),
+  option('PORT', integer(0, 65535), {
+    group: HTTP,
+    default: 8787,
+    description: 'Port the API listens on (0: any free port).',
+  }),
   option('HOST', text('<addr>'), { group: HTTP, default: '0.0.0.0', description: 'Interface the API binds.' }),
   option('PUBLIC_BASE_URL', httpUrl(), {
     group: HTTP,

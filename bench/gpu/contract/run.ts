@@ -1,0 +1,64 @@
+/**
+ * Runs the unchanged contract suite (`test/contract/suite.ts`) against genimage servers attached to a running
+ * ComfyUI (`COMFYUI_URL`, no supervision): one ComfyUI for every group, one genimage server per group configured
+ * from its TargetOptions. Bundled by `build.mjs` with `vitest` → `vitest-shim.ts` and `sharp` → `sharp-shim.ts`.
+ *
+ *   node contract.mjs --comfyui-url http://127.0.0.1:8188 [--out results.json] [--workflow DIR]
+ * @module
+ */
+import { writeFileSync } from 'node:fs'
+import { createGenimageServer, createLogger, loadConfig } from '../../../packages/server/src/index.js'
+import { defineContractSuite } from '../../../test/contract/suite.js'
+import type { ContractTarget, TargetOptions } from '../../../test/contract/target.js'
+import { runRegistered, type TestResult } from './vitest-shim.js'
+
+const argv = process.argv.slice(2)
+const arg = (name: string) => {
+  const index = argv.indexOf(name)
+  return index >= 0 ? argv[index + 1] : undefined
+}
+const comfyuiUrl = arg('--comfyui-url') ?? process.env.COMFYUI_URL ?? 'http://127.0.0.1:8188'
+const out = arg('--out')
+const workflow = arg('--workflow') ?? process.env.WORKFLOW
+
+const target: ContractTarget = {
+  name: `genimage server + real ComfyUI at ${comfyuiUrl}`,
+  async start(options: TargetOptions) {
+    const request = loadConfig([], {
+      COMFYUI_URL: comfyuiUrl,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      ...(workflow ? { WORKFLOW: workflow } : {}),
+      ...(options.maxQueueSize !== undefined ? { MAX_QUEUE: String(options.maxQueueSize) } : {}),
+      ...(options.apiKeys ? { API_KEYS: options.apiKeys.join(',') } : {}),
+    })
+    if (request.action !== 'run') throw new Error(`unexpected config action ${request.action}`)
+    // PORT 0 (any free port) and JOB_TIMEOUT_MS below the CLI minimum of 1000 are only reachable in code.
+    const config = {
+      ...request.config,
+      port: 0,
+      shutdownGraceMs: 2000,
+      ...(options.jobTimeoutMs !== undefined ? { jobTimeoutMs: options.jobTimeoutMs } : {}),
+    }
+    // `slow`: real SDXL at 1024² with 4 steps already takes well over 0.5 s, so nothing needs slowing down.
+    const server = createGenimageServer(config, createLogger(config.logLevel))
+    const baseUrl = await server.listen()
+    await server.ready
+    return { baseUrl, fetch: globalThis.fetch, close: () => server.close() }
+  },
+}
+
+defineContractSuite(target)
+const started = performance.now()
+const results: TestResult[] = await runRegistered((result) => {
+  const mark = result.status === 'passed' ? 'PASS' : 'FAIL'
+  console.log(
+    `${mark} ${result.name} (${result.ms} ms)${result.error ? `\n     ${result.error.split('\n').join('\n     ')}` : ''}`,
+  )
+})
+const passed = results.filter((r) => r.status === 'passed').length
+const failed = results.filter((r) => r.status === 'failed').length
+const report = { target: target.name, passed, failed, ms: Math.round(performance.now() - started), results }
+console.log(`${passed} passed, ${failed} failed`)
+if (out) writeFileSync(out, `${JSON.stringify(report, null, 1)}\n`)
+process.exit(failed > 0 ? 1 : 0)

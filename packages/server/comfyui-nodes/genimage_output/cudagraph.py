@@ -1,0 +1,205 @@
+"""CUDA graphs for the launch-bound parts of SDXL Turbo (opt-in; workflows/sdxl-turbo-cudagraph uses them).
+
+At 512² the SDXL UNet and both CLIP text encoders are launch-bound: one eager UNet evaluation takes ≈58 ms on an
+H100 where the same kernels replayed as a CUDA graph take ≈14 ms (shared/gpu/kernels.py), and the two text encoders
+take ≈45 ms for a few ms of GPU work. Two nodes replay the same kernels as CUDA graphs:
+
+- GenimageCudaGraph (MODEL → MODEL): a model function wrapper that captures `apply_model` once per input signature
+  (latent shape, context length, dtypes) and replays it afterwards.
+- GenimageCudaGraphClip (CLIP → CLIP): an object patch on every CLIP encoder's `forward` (the transformer layers)
+  that does the same per token-sequence shape.
+
+Both copy the inputs into the graph's static buffers (conditioning that ComfyUI keeps on the CPU included), replay,
+and return clones of the outputs. They fall back to eager, per signature, on anything unusual (inputs that are not
+tensors, a capture that fails). A graph reads the weights at the addresses they had when it was captured, so every
+call compares a fingerprint of those addresses and recaptures when ComfyUI moved or patched the weights. Graphs are
+kept LRU, `max_graphs` per runner.
+"""
+
+import logging
+import time
+from collections import OrderedDict
+
+import torch
+
+
+def _clone_out(value):
+    if torch.is_tensor(value):
+        return value.clone()
+    if isinstance(value, tuple):
+        return tuple(_clone_out(v) for v in value)
+    if isinstance(value, list):
+        return [_clone_out(v) for v in value]
+    return value
+
+
+def _fingerprint(module, owner=None):
+    params = list(module.parameters()) if module is not None else []
+    if not params:
+        return None
+    picks = (params[0], params[len(params) // 2], params[-1])
+    return (id(owner if owner is not None else module), tuple((p.device.type, p.data_ptr(), p.dtype) for p in picks))
+
+
+class _Entry:
+    __slots__ = ("graph", "inputs", "out", "fingerprint")
+
+
+class GraphRunner:
+    """Captures `fn(static_inputs)` per key and replays it; `inputs` are copied into the static buffers."""
+
+    def __init__(self, name, max_graphs=4):
+        self.name = name
+        self.max_graphs = max_graphs
+        self.graphs = OrderedDict()
+        self.failed = set()
+        self.captures = 0
+        self.replays = 0
+
+    def _capture(self, fn, inputs, device, fingerprint):
+        entry = _Entry()
+        entry.inputs = {k: v.detach().to(device=device, copy=True) for k, v in inputs.items()}
+        entry.fingerprint = fingerprint
+        side = torch.cuda.Stream(device=device)
+        side.wait_stream(torch.cuda.current_stream(device))
+        with torch.cuda.stream(side):
+            for _ in range(2):
+                fn(entry.inputs)
+        torch.cuda.current_stream(device).wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, capture_error_mode="thread_local"):
+            entry.out = fn(entry.inputs)
+        entry.graph = graph
+        self.captures += 1
+        return entry
+
+    def run(self, key, fingerprint, fn, inputs, device, eager):
+        """Replays the graph of `key` (capturing it first); `eager()` when that is not possible."""
+        if key in self.failed or fingerprint is None:
+            return eager()
+        entry = self.graphs.get(key)
+        if entry is not None and entry.fingerprint != fingerprint:
+            # The weights moved (unloaded and reloaded, or patched): every graph of this runner reads stale addresses.
+            self.graphs.clear()
+            entry = None
+        if entry is None:
+            started = time.perf_counter()
+            try:
+                entry = self._capture(fn, inputs, device, fingerprint)
+            except Exception as error:  # capture is best effort: this signature runs eager from now on
+                logging.warning(f"{self.name}: capture failed for {key}, running eager: {error}")
+                self.failed.add(key)
+                return eager()
+            logging.info(f"{self.name}: captured {key} in {(time.perf_counter() - started) * 1000:.0f} ms")
+            self.graphs[key] = entry
+            while len(self.graphs) > self.max_graphs:
+                self.graphs.popitem(last=False)
+        else:
+            self.graphs.move_to_end(key)
+        for k, v in inputs.items():
+            entry.inputs[k].copy_(v)
+        entry.graph.replay()
+        self.replays += 1
+        return _clone_out(entry.out)
+
+
+def _signature(tensors):
+    return tuple((k, tuple(v.shape), v.dtype, v.device.type) for k, v in sorted(tensors.items()))
+
+
+class UnetGraphWrapper:
+    """`model_options["model_function_wrapper"]`: `apply_model` as a CUDA graph."""
+
+    def __init__(self, max_graphs=4):
+        self.runner = GraphRunner("GenimageCudaGraph", max_graphs)
+
+    def __call__(self, apply_model, args):
+        x = args["input"]
+        t = args["timestep"]
+        c = args["c"]
+        options = c.get("transformer_options", {})
+        extra = {k: v for k, v in c.items() if k != "transformer_options"}
+        eager = lambda: apply_model(x, t, **c)  # noqa: E731
+        if not (torch.is_tensor(x) and x.is_cuda and torch.is_tensor(t)) or not all(torch.is_tensor(v) for v in extra.values()):
+            return eager()
+        base = getattr(apply_model, "__self__", None)
+        fingerprint = _fingerprint(getattr(base, "diffusion_model", None), base)
+        inputs = {"x": x, "t": t, **{f"c.{k}": v for k, v in extra.items()}}
+        names = list(extra)
+
+        def fn(static):
+            graph_options = dict(options)
+            graph_options["sigmas"] = static["t"]
+            return apply_model(
+                static["x"], static["t"], transformer_options=graph_options, **{k: static[f"c.{k}"] for k in names}
+            )
+
+        return self.runner.run(_signature(inputs), fingerprint, fn, inputs, x.device, eager)
+
+
+class EncoderGraphForward:
+    """Replacement `forward` of one CLIP encoder (`CLIPEncoder.forward(x, mask, intermediate_output)`)."""
+
+    def __init__(self, encoder, name, max_graphs=4):
+        self.encoder = encoder
+        self.original = type(encoder).forward
+        self.runner = GraphRunner(f"GenimageCudaGraphClip {name}", max_graphs)
+
+    def __call__(self, x, mask=None, intermediate_output=None):
+        eager = lambda: self.original(self.encoder, x, mask=mask, intermediate_output=intermediate_output)  # noqa: E731
+        if not (torch.is_tensor(x) and x.is_cuda) or (mask is not None and not torch.is_tensor(mask)):
+            return eager()
+        if not isinstance(intermediate_output, (int, type(None))):
+            return eager()
+        inputs = {"x": x} if mask is None else {"x": x, "mask": mask}
+        key = (_signature(inputs), intermediate_output)
+
+        def fn(static):
+            return self.original(self.encoder, static["x"], mask=static.get("mask"), intermediate_output=intermediate_output)
+
+        return self.runner.run(key, _fingerprint(self.encoder), fn, inputs, x.device, eager)
+
+
+class GenimageCudaGraph:
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "model": ("MODEL", {}),
+                "max_graphs": ("INT", {"default": 4, "min": 1, "max": 64}),
+            }
+        }
+
+    RETURN_TYPES = ("MODEL",)
+    FUNCTION = "patch"
+    CATEGORY = "advanced/model"
+    DESCRIPTION = "Replays the diffusion model as a CUDA graph per input shape (launch overhead gone; same kernels)."
+
+    def patch(self, model, max_graphs=4):
+        patched = model.clone()
+        patched.set_model_unet_function_wrapper(UnetGraphWrapper(max_graphs))
+        return (patched,)
+
+
+class GenimageCudaGraphClip:
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "clip": ("CLIP", {}),
+                "max_graphs": ("INT", {"default": 4, "min": 1, "max": 64}),
+            }
+        }
+
+    RETURN_TYPES = ("CLIP",)
+    FUNCTION = "patch"
+    CATEGORY = "advanced/conditioning"
+    DESCRIPTION = "Replays the text encoders' transformer layers as CUDA graphs (launch overhead gone; same kernels)."
+
+    def patch(self, clip, max_graphs=4):
+        patched = clip.clone()
+        model = patched.cond_stage_model
+        for path, module in model.named_modules():
+            if type(module).__name__ == "CLIPEncoder":
+                patched.patcher.add_object_patch(f"{path}.forward", EncoderGraphForward(module, path, max_graphs))
+        return (patched,)
