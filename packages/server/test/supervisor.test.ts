@@ -139,6 +139,8 @@ describe('createComfySupervisor', () => {
     )
     expect(comfyLines.map((r) => r.msg)).toEqual(expect.arrayContaining(['progress 50%', 'progress 100%']))
     expect(comfyLines.find((r) => r.msg === 'progress 100%')).toMatchObject({ stream: 'stderr' })
+    // Progress comes over the WebSocket; ComfyUI's tqdm bars would only flood the log.
+    expect(comfyLines.map((r) => r.msg)).toContain('env TQDM_DISABLE=1 PYTHONUNBUFFERED=1')
   })
 
   it('restarts a process killed from outside, with growing backoff, and is ready again', async () => {

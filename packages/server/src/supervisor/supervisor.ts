@@ -42,7 +42,11 @@ export interface ComfySupervisorOptions {
   extraArgs?: readonly string[]
   /** The ComfyUI directory (working directory of the process). */
   cwd: string
-  /** Environment of the process; `PYTHONUNBUFFERED=1` is added so log lines arrive as they are written. @default process.env */
+  /**
+   * Environment of the process; `PYTHONUNBUFFERED=1` is added so log lines arrive as they are written, and
+   * `TQDM_DISABLE=1` unless set (progress comes over the WebSocket; tqdm bars would flood the log).
+   * @default process.env
+   */
   env?: NodeJS.ProcessEnv
   /** Interface ComfyUI listens on. @default '127.0.0.1' */
   host?: string
@@ -151,7 +155,7 @@ class Supervisor extends Emitter<ComfySupervisorEvents> implements ComfySupervis
       ? [...options.args]
       : buildComfyArgs({ entry: options.entry, host, port, extraArgs: options.extraArgs })
     this.#cwd = options.cwd
-    this.#env = { ...(options.env ?? process.env), PYTHONUNBUFFERED: '1' }
+    this.#env = { TQDM_DISABLE: '1', ...(options.env ?? process.env), PYTHONUNBUFFERED: '1' }
     this.#readinessUrl = options.readinessUrl ?? `${this.baseUrl}/system_stats`
     this.#readinessTimeoutMs = options.readinessTimeoutMs ?? 300_000
     this.#readinessIntervalMs = options.readinessIntervalMs ?? 250
