@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:net'
 import type { BackendJob, ResolvedGenerateRequest } from '@genimage/core'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfyBackend } from '../src/comfyui/index.js'
 import { fakeComfyCommand } from '../src/fake-comfyui/index.js'
+import { freePort } from './fixtures/free-port.js'
 
 const INPUT: ResolvedGenerateRequest = {
   prompt: 'a ship in a bottle',
@@ -25,14 +25,6 @@ afterEach(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   children.clear()
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return typeof address === 'object' && address ? address.port : 0
-}
 
 /** Spawns the fake with ComfyUI's own flags plus knobs; resolves once it prints ComfyUI's "To see the GUI" line. */
 async function spawnFake(

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AwsCredentials,
@@ -9,6 +8,7 @@ import {
   sha256Hex,
   signRequest,
 } from '../src/storage/index.js'
+import { freePort } from './fixtures/free-port.js'
 
 // AWS's worked examples ("Signature Calculations for the Authorization Header", Amazon S3 API reference).
 const EXAMPLE: AwsCredentials = {
@@ -70,14 +70,6 @@ let moto: ChildProcess | undefined
 let endpoint = ''
 let credentials: AwsCredentials = { accessKeyId: '', secretAccessKey: '' }
 const BUCKET = 'genimage-test'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 async function waitForMoto(): Promise<void> {
   let exited = false

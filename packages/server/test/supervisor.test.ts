@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -11,6 +10,7 @@ import {
   type ComfySupervisorOptions,
   createComfySupervisor,
 } from '../src/supervisor/index.js'
+import { freePort } from './fixtures/free-port.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/fake-comfy-process.mjs', import.meta.url))
 const fixtureDir = fileURLToPath(new URL('./fixtures/', import.meta.url))
@@ -19,14 +19,6 @@ const supervisors: ComfySupervisor[] = []
 afterEach(async () => {
   await Promise.all(supervisors.splice(0).map((s) => s.stop()))
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** True while `pid` is a live process (zombies awaiting their reaper count as gone). */
 function isAlive(pid: number): boolean {

@@ -5,9 +5,9 @@
  * `["COMBO", {multiselect, options}]`, and the dataclass adds `output_tooltips`, `output_matchtypes`, `deprecated`, ….
  * @module
  */
+import type { InputSpec } from '../comfyui/protocol.js'
 
-/** One input's spec: the type (or the combo's options) and its options object. */
-export type InputSpec = [string | unknown[], Record<string, unknown>?]
+export type { InputSpec }
 
 /** One class as `GET /object_info/{class}` describes it. */
 export interface NodeInfo {

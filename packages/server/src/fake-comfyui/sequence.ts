@@ -7,17 +7,11 @@
  * the result against `transcripts/comfyui-0.8.0.json`, recorded from real ComfyUI on a GPU.
  * @module
  */
+import { BINARY_EVENT } from '../comfyui/protocol.js'
 import { pyJson } from './python.js'
 
-/** Binary event types of `protocol.py` (`BinaryEventTypes`), plus ours. */
-export const BINARY_EVENT = {
-  PREVIEW_IMAGE: 1,
-  UNENCODED_PREVIEW_IMAGE: 2,
-  TEXT: 3,
-  PREVIEW_IMAGE_WITH_METADATA: 4,
-  /** `GenimageOutput`: `[u32 len][json metadata][encoded image]`, like type 4; the bytes spell `GENI`. */
-  GENIMAGE_IMAGE: 0x47454e49,
-} as const
+/** Binary event types of `protocol.py` (`BinaryEventTypes`), plus the one of our output node; shared with the bridge. */
+export { BINARY_EVENT }
 
 /** Who receives a message. */
 type Route =
