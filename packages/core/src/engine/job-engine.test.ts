@@ -154,6 +154,7 @@ describe('JobEngine', () => {
     const done = await engine.waitFor(job.id)
     expect(done.error?.status).toBe(status)
     expect(done.error?.message).toContain('node 13 (SamplerCustom) failed')
+    expect(engine.metrics.render()).toContain(`genimage_errors_total{kind="${kind}"} 1`)
   })
 
   it('resubmits a job when the backend becomes unavailable mid-job', async () => {

@@ -65,6 +65,14 @@ interface Job {
 
 const cancelledReason = (): HttpProblem => new HttpProblem(400, 'Request was cancelled')
 
+/** Why a job failed, as the `kind` label of `genimage_errors_total`. */
+const failureKind = (error: unknown): string => {
+  if (error instanceof BackendError) return error.kind
+  if (error instanceof Error && error.name === 'TimeoutError') return 'timeout'
+  if (error instanceof HttpProblem) return `http_${error.status}`
+  return 'internal'
+}
+
 const problemFromBackend = (error: unknown, timeoutMs: number): HttpProblem => {
   if (error instanceof HttpProblem) return error
   if (error instanceof BackendError) {
@@ -143,7 +151,10 @@ export class JobEngine {
     this.#onJobFinished = options.onJobFinished
     this.#ledger = new IdempotencyLedger(options.idempotencyTtlMs ?? 86_400_000, this.#now)
     this.#jobsTotal = this.metrics.counter('genimage_jobs_total', 'Finished jobs by outcome.')
-    this.#errorsTotal = this.metrics.counter('genimage_errors_total', 'Failed jobs by HTTP status.')
+    this.#errorsTotal = this.metrics.counter(
+      'genimage_errors_total',
+      'Failed jobs by kind (out_of_memory, execution_failed, timeout, unavailable, invalid_input, internal).',
+    )
     this.#queueWait = this.metrics.histogram('genimage_queue_wait_seconds', 'Time jobs waited in the queue.')
     this.#inference = this.metrics.histogram('genimage_inference_seconds', 'Time jobs ran on the backend.')
     this.#total = this.metrics.histogram('genimage_job_duration_seconds', 'Time from accepting a job to finishing it.')
@@ -327,6 +338,7 @@ export class JobEngine {
         this.#notifyPositions(0)
       } else {
         // #finish ignores a job that a cancel already completed.
+        this.#errorsTotal.inc({ kind: failureKind(reason) })
         this.#finish(job, 'failed', { error: problemFromBackend(reason, this.#jobTimeoutMs) })
       }
     } finally {
@@ -379,7 +391,6 @@ export class JobEngine {
       this.#inference.observe((now - startedAt) / 1000)
       this.#total.observe((now - job.acceptedAt) / 1000)
     }
-    if (outcome === 'failed') this.#errorsTotal.inc({ status: String(details.error?.status ?? 500) })
     this.#jobsTotal.inc({ outcome })
     this.#emit(job)
     job.listeners.clear()
