@@ -253,12 +253,14 @@ export function defineContractSuite(target: ContractTarget): void {
           const body = (await submitted.json()) as Record<string, any>
           expect(body).toMatchObject({ status: 'IN_QUEUE', queue_position: expect.any(Number) })
           const id = body.request_id as string
+          expect(submitted.headers.get('x-fal-request-id')).toBe(id)
           expect(body.status_url).toBe(`${body.response_url}/status`)
           expect(body.cancel_url).toBe(`${body.response_url}/cancel`)
           const done = await api().waitForCompletion(id)
           expect(done).toMatchObject({ status: 'COMPLETED', request_id: id, outcome: 'succeeded' })
           const result = await api().request(body.response_url)
           expect(result.status).toBe(200)
+          expect(result.headers.get('x-fal-request-id')).toBe(id)
           const generated = (await result.json()) as Record<string, any>
           expect(generated).toMatchObject({ seed: 5, image: { width: 256, height: 256 } })
           const cancel = await api().request(body.cancel_url, { method: 'PUT' })

@@ -75,6 +75,7 @@ describe('@fal-ai/client against the genimage server (fake ComfyUI), with only a
     const result = await fal.run(ENDPOINT, {
       input: { prompt: 'a lighthouse in fog', width: 768, height: 512, seed: 42 },
     })
+    expect(result.requestId).toMatch(/\S/)
     expect(result.data.seed).toBe(42)
     expect(result.data.image).toMatchObject({ content_type: 'image/png', width: 768, height: 512 })
     expect(await fetchImage(result.data.image.url)).toEqual({ format: 'png', width: 768, height: 512 })
@@ -97,6 +98,7 @@ describe('@fal-ai/client against the genimage server (fake ComfyUI), with only a
     expect(seen.at(-1)).toBe('COMPLETED')
     expect(status.request_id).toBe(requestId)
     const result = await fal.queue.result(ENDPOINT, { requestId })
+    expect(result.requestId).toBe(requestId)
     expect(result.data.image).toMatchObject({ content_type: 'image/webp', width: 512, height: 768 })
     expect(await fetchImage(result.data.image.url)).toEqual({ format: 'webp', width: 512, height: 768 })
   })

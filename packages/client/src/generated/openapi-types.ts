@@ -616,6 +616,8 @@ export interface components {
     headers: {
         /** @description Identifies this HTTP request in the server's logs (echoes the caller's `x-request-id` when sent). */
         RequestId: string;
+        /** @description The queue request id of the generation this answer belongs to (the header fal's clients read). */
+        FalRequestId: string;
         /** @description Seconds to wait before trying again. */
         RetryAfter: number;
     };
@@ -647,6 +649,7 @@ export interface operations {
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-fal-request-id": components["headers"]["FalRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -690,6 +693,7 @@ export interface operations {
             202: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-fal-request-id": components["headers"]["FalRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -786,6 +790,7 @@ export interface operations {
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-fal-request-id": components["headers"]["FalRequestId"];
                     [name: string]: unknown;
                 };
                 content: {

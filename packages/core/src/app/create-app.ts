@@ -81,7 +81,7 @@ export function createApp(options: AppOptions): Hono {
         origin: corsOption === true ? '*' : [...corsOption],
         allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'x-request-id'],
         allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
-        exposeHeaders: ['x-request-id', 'Retry-After'],
+        exposeHeaders: ['x-request-id', 'x-fal-request-id', 'Retry-After'],
         maxAge: 600,
       }),
     )

@@ -96,6 +96,9 @@ export const openApiDocument = {
             "headers": {
               "x-request-id": {
                 "$ref": "#/components/headers/RequestId"
+              },
+              "x-fal-request-id": {
+                "$ref": "#/components/headers/FalRequestId"
               }
             },
             "content": {
@@ -183,6 +186,9 @@ export const openApiDocument = {
             "headers": {
               "x-request-id": {
                 "$ref": "#/components/headers/RequestId"
+              },
+              "x-fal-request-id": {
+                "$ref": "#/components/headers/FalRequestId"
               }
             },
             "content": {
@@ -367,6 +373,9 @@ export const openApiDocument = {
             "headers": {
               "x-request-id": {
                 "$ref": "#/components/headers/RequestId"
+              },
+              "x-fal-request-id": {
+                "$ref": "#/components/headers/FalRequestId"
               }
             },
             "content": {
@@ -786,6 +795,12 @@ export const openApiDocument = {
     "headers": {
       "RequestId": {
         "description": "Identifies this HTTP request in the server's logs (echoes the caller's `x-request-id` when sent).",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "FalRequestId": {
+        "description": "The queue request id of the generation this answer belongs to (the header fal's clients read).",
         "schema": {
           "type": "string"
         }

@@ -612,6 +612,8 @@ export type components = {
     headers: {
         /** @description Identifies this HTTP request in the server's logs (echoes the caller's `x-request-id` when sent). */
         RequestId: string;
+        /** @description The queue request id of the generation this answer belongs to (the header fal's clients read). */
+        FalRequestId: string;
         /** @description Seconds to wait before trying again. */
         RetryAfter: number;
     };
@@ -643,6 +645,7 @@ export interface operations {
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-fal-request-id": components["headers"]["FalRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -686,6 +689,7 @@ export interface operations {
             202: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-fal-request-id": components["headers"]["FalRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -782,6 +786,7 @@ export interface operations {
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    "x-fal-request-id": components["headers"]["FalRequestId"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -26,11 +26,15 @@ export function registerGenerateRoutes(app: Hono, context: AppContext): void {
     signal.addEventListener('abort', onHangUp, { once: true })
     const done = await engine.waitFor(job.id).finally(() => signal.removeEventListener('abort', onHangUp))
     if (done.outcome !== 'succeeded') throw done.error
-    return c.json(resultBody(done, (key) => context.fileUrl(c.req.raw, key)))
+    return c.json(
+      resultBody(done, (key) => context.fileUrl(c.req.raw, key)),
+      200,
+      { 'x-fal-request-id': done.id },
+    )
   })
 
   app.post('/queue/generate', async (c) => {
     const { job } = await accept(c.req.raw, 'queue')
-    return c.json(submitBody(job, requestUrls(context.baseUrl(c.req.raw), job.id)), 202)
+    return c.json(submitBody(job, requestUrls(context.baseUrl(c.req.raw), job.id)), 202, { 'x-fal-request-id': job.id })
   })
 }

@@ -66,7 +66,11 @@ export function registerQueueRoutes(app: Hono, context: AppContext): void {
     const job = find(c.req.param('id'))
     if (job.state !== 'COMPLETED') throw new HttpProblem(400, 'Request is still in progress')
     if (job.outcome !== 'succeeded') throw job.error ?? new HttpProblem(500, 'Internal server error')
-    return c.json(resultBody(job, (key) => context.fileUrl(c.req.raw, key)))
+    return c.json(
+      resultBody(job, (key) => context.fileUrl(c.req.raw, key)),
+      200,
+      { 'x-fal-request-id': job.id },
+    )
   })
 
   app.put('/queue/requests/:id/cancel', (c) => {
