@@ -75,7 +75,8 @@ const readBody = async (request: Request, max: number): Promise<Uint8Array | und
     if (done) break
     size += value.byteLength
     if (size > max) {
-      await reader.cancel().catch(() => {})
+      // Not awaited: cancelling one branch of a tee'd (cloned) body settles only when the other branch does.
+      void reader.cancel().catch(() => {})
       return null
     }
     chunks.push(value)
