@@ -52,7 +52,7 @@ describe('genimage-mock (the binary of @genimage/mocks)', () => {
 
   it.each([
     [['--port', 'abc'], /--port must be an integer from 0 to 65535 \(got 'abc'\)/],
-    [['--step-ms', '-5'], /--step-ms must be an integer/],
+    [['--step-ms=-5'], /--step-ms must be an integer from 0 to 600000 \(got '-5'\)/],
     [['--bogus'], /Unknown option '--bogus'/],
   ])('rejects %j with exit code 2 and says why', (args, message) => {
     const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' })
