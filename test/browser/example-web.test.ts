@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, serveFiles } from './harness.js'
+import { launchChromium, serveFiles, statusSeen, watchStatus } from './harness.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const app = join(root, 'examples/web')
@@ -47,19 +47,6 @@ const open = async (query = ''): Promise<Page> => {
 }
 
 /** Records every text the status line shows, as the user would see it change. */
-const watchStatus = (page: Page) =>
-  page.evaluate(() => {
-    const seen: string[] = []
-    const status = document.getElementById('status')!
-    new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, {
-      childList: true,
-      characterData: true,
-      subtree: true,
-    })
-    ;(window as unknown as { statusSeen: string[] }).statusSeen = seen
-  })
-const statusSeen = (page: Page) => page.evaluate(() => (window as unknown as { statusSeen: string[] }).statusSeen)
-
 describe('examples/web in Chromium, on the mocks', () => {
   it('generates an image of the chosen size, showing progress and timings', async () => {
     const page = await open()

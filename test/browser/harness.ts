@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { build } from 'esbuild'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -83,3 +83,20 @@ export async function serveFiles(
       }),
   }
 }
+
+/** Records every text the web example's `#status` line shows, so a test can assert the progress it displayed. */
+export const watchStatus = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    const seen: string[] = []
+    const status = document.getElementById('status')!
+    new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    })
+    ;(window as unknown as { statusSeen: string[] }).statusSeen = seen
+  })
+
+/** The `#status` texts recorded since {@link watchStatus}. */
+export const statusSeen = (page: Page): Promise<string[]> =>
+  page.evaluate(() => (window as unknown as { statusSeen: string[] }).statusSeen)

@@ -5,7 +5,7 @@ import { createGenimageServer, type GenimageServer, loadConfig } from '@genimage
 import type { Browser, Page } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from './harness.js'
+import { launchChromium, statusSeen, watchStatus } from './harness.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const app = join(root, 'examples/web')
@@ -51,16 +51,7 @@ describe('the playground at / of the genimage server', () => {
   })
 
   it('generates an image at the chosen size through the real queue, with progress', async () => {
-    await page.evaluate(() => {
-      const seen: string[] = []
-      const status = document.getElementById('status')!
-      new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, {
-        childList: true,
-        characterData: true,
-        subtree: true,
-      })
-      ;(window as unknown as { statusSeen: string[] }).statusSeen = seen
-    })
+    await watchStatus(page)
     await page.fill('#prompt', 'a red fox in the snow')
     await page.selectOption('#width', '640')
     await page.selectOption('#height', '832')
@@ -76,7 +67,7 @@ describe('the playground at / of the genimage server', () => {
     expect(image).toMatchObject({ naturalWidth: 640, naturalHeight: 832 })
     expect(image.src.startsWith(`${url}/files/`)).toBe(true)
     expect(await page.textContent('#image-meta')).toMatch(/^640×832 · image\/png · .* · seed 1234$/)
-    const seen = await page.evaluate(() => (window as unknown as { statusSeen: string[] }).statusSeen)
+    const seen = await statusSeen(page)
     expect(seen.filter((text) => /^Step [1-4] of 4$/.test(text)).length).toBeGreaterThan(0)
     expect(apiCalls).toEqual(expect.arrayContaining(['POST /queue/generate', expect.stringMatching(/^GET \/files\//)]))
     await mkdir(dirname(screenshot), { recursive: true })
