@@ -10,3 +10,12 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
+
+/**
+ * Whole seconds the `Retry-After` header of a response asks to wait, rounded up; `undefined` when absent or invalid.
+ * @example retryAfterSeconds(new Headers({ 'retry-after': '2' })) // 2
+ */
+export function retryAfterSeconds(headers: Headers): number | undefined {
+  const ms = parseRetryAfter(headers.get('retry-after'))
+  return ms === undefined ? undefined : Math.ceil(ms / 1000)
+}

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../retry-after.js'
+import { retryAfterSeconds } from '../retry-after.js'
 import { ApiError, type ApiErrorInit } from './api-error.js'
 
 /**
@@ -13,7 +13,6 @@ export class ServiceUnavailableError extends ApiError {
 
   constructor(init: ApiErrorInit) {
     super(init)
-    const ms = parseRetryAfter(init.headers.get('retry-after'))
-    this.retryAfter = ms === undefined ? undefined : Math.ceil(ms / 1000)
+    this.retryAfter = retryAfterSeconds(init.headers)
   }
 }
