@@ -1,9 +1,15 @@
 import { HttpProblem } from '../errors.js'
 import { parseJsonBody } from '../validation/generate-request.js'
 
+/** The `charset` parameter of a `Content-Type`, lower-cased and unquoted, or `undefined` when there is none. */
+const charsetOf = (contentType: string): string | undefined => {
+  const match = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(contentType)
+  return match ? (match[2] ?? '').toLowerCase() : undefined
+}
+
 /**
- * Reads a JSON request body: 415 unless `Content-Type` is JSON, 413 past `maxBytes` (checked while streaming,
- * so a huge body is never buffered), 400 when it does not parse.
+ * Reads a JSON request body: 415 unless `Content-Type` is JSON in UTF-8 (no `charset`, or `utf-8`), 413 past
+ * `maxBytes` (checked while streaming, so a huge body is never buffered), 400 when it is not UTF-8 or does not parse.
  * @example const body = await readJsonBody(request, 65_536)
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
@@ -13,6 +19,10 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       415,
       `Content-Type must be application/json (got ${contentType ? `'${contentType}'` : 'none'})`,
     )
+  }
+  const charset = charsetOf(contentType)
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new HttpProblem(415, `JSON bodies must be UTF-8 (got charset '${charset}')`)
   }
   const tooLarge = (): HttpProblem => new HttpProblem(413, `Request body is larger than ${maxBytes} bytes`)
   const declared = Number(request.headers.get('content-length') ?? Number.NaN)

@@ -815,7 +815,7 @@ export const openApiDocument = {
     },
     "responses": {
       "BadRequest": {
-        "description": "The body is not valid JSON, or the request is malformed.",
+        "description": "The request is malformed: the body is empty, not UTF-8, not valid JSON, or nests arrays and objects deeper\nthan 32 levels; or a header or path parameter is invalid (an `Idempotency-Key` outside the documented form,\na file key that is not `<name>.<png|jpeg|webp>`, a `Host` outside the allowed hosts).\n",
         "headers": {
           "x-request-id": {
             "$ref": "#/components/headers/RequestId"
@@ -910,7 +910,7 @@ export const openApiDocument = {
         }
       },
       "UnsupportedMediaType": {
-        "description": "The body is not `application/json`.",
+        "description": "The body is not `application/json` (or another `+json` type), or its `charset` is not UTF-8: bodies are read\nas UTF-8 only, and a `charset` other than `utf-8` (for example `utf-16`) is refused rather than misread.\n",
         "headers": {
           "x-request-id": {
             "$ref": "#/components/headers/RequestId"
@@ -1088,8 +1088,9 @@ export const openApiDocument = {
             "type": "string",
             "minLength": 1,
             "maxLength": 2000,
-            "pattern": "\\S",
-            "description": "What to draw. Must contain a non-space character.",
+            "pattern": "[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF0-\\uFFF8]",
+            "x-pattern-message": "String should contain a visible character, not only whitespace, control or invisible characters",
+            "description": "What to draw, in UTF-8 (emoji and any script are fine). It must contain at least one visible character: a\nprompt made only of the following is refused with 422 (`string_pattern_mismatch` at `[\"body\", \"prompt\"]`):\nwhitespace (Unicode `White_Space`, such as U+0020, U+00A0, U+3000), control characters (U+0000–U+001F,\nU+007F–U+009F, NUL included) and the invisible characters of the Basic Multilingual Plane that Unicode\nmarks `Default_Ignorable_Code_Point` (U+00AD soft hyphen, U+034F, U+061C, U+115F–U+1160, U+17B4–U+17B5,\nU+180B–U+180F, U+200B–U+200F zero-width space/joiners and marks, U+202A–U+202E, U+2060–U+206F, U+3164,\nU+FE00–U+FE0F variation selectors, U+FEFF, U+FFA0, U+FFF0–U+FFF8). Such characters are kept when the\nprompt also has a visible one.\n",
             "examples": [
               "beautiful landscape scenery glass bottle with a galaxy inside"
             ]
@@ -1574,7 +1575,7 @@ export const openApiDocument = {
             "description": "Machine-readable kind: `missing`, `int_type`, `multiple_of`, `greater_than_equal`, and so on."
           },
           "input": {
-            "description": "The offending value, when there is one."
+            "description": "The offending value, when there is one, shortened so that an answer stays small: strings past 64\ncharacters are cut and end in `…`; arrays and objects keep 16 entries (then one `…` entry) and 2 levels\n(deeper ones read `[…]` or `{…}`).\n"
           },
           "ctx": {
             "type": "object",

@@ -229,7 +229,14 @@ export type components = {
     schemas: {
         GenerateRequest: {
             /**
-             * @description What to draw. Must contain a non-space character.
+             * @description What to draw, in UTF-8 (emoji and any script are fine). It must contain at least one visible character: a
+             *     prompt made only of the following is refused with 422 (`string_pattern_mismatch` at `["body", "prompt"]`):
+             *     whitespace (Unicode `White_Space`, such as U+0020, U+00A0, U+3000), control characters (U+0000–U+001F,
+             *     U+007F–U+009F, NUL included) and the invisible characters of the Basic Multilingual Plane that Unicode
+             *     marks `Default_Ignorable_Code_Point` (U+00AD soft hyphen, U+034F, U+061C, U+115F–U+1160, U+17B4–U+17B5,
+             *     U+180B–U+180F, U+200B–U+200F zero-width space/joiners and marks, U+202A–U+202E, U+2060–U+206F, U+3164,
+             *     U+FE00–U+FE0F variation selectors, U+FEFF, U+FFA0, U+FFF0–U+FFF8). Such characters are kept when the
+             *     prompt also has a visible one.
              * @example beautiful landscape scenery glass bottle with a galaxy inside
              */
             prompt: string;
@@ -392,7 +399,11 @@ export type components = {
             msg: string;
             /** @description Machine-readable kind: `missing`, `int_type`, `multiple_of`, `greater_than_equal`, and so on. */
             type: string;
-            /** @description The offending value, when there is one. */
+            /**
+             * @description The offending value, when there is one, shortened so that an answer stays small: strings past 64
+             *     characters are cut and end in `…`; arrays and objects keep 16 entries (then one `…` entry) and 2 levels
+             *     (deeper ones read `[…]` or `{…}`).
+             */
             input?: unknown;
             /** @description The constraint that failed, for example `{"multiple_of": 8}`. */
             ctx?: {
@@ -401,7 +412,11 @@ export type components = {
         };
     };
     responses: {
-        /** @description The body is not valid JSON, or the request is malformed. */
+        /**
+         * @description The request is malformed: the body is empty, not UTF-8, not valid JSON, or nests arrays and objects deeper
+         *     than 32 levels; or a header or path parameter is invalid (an `Idempotency-Key` outside the documented form,
+         *     a file key that is not `<name>.<png|jpeg|webp>`, a `Host` outside the allowed hosts).
+         */
         BadRequest: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -477,7 +492,10 @@ export type components = {
                 "application/json": components["schemas"]["ErrorMessage"];
             };
         };
-        /** @description The body is not `application/json`. */
+        /**
+         * @description The body is not `application/json` (or another `+json` type), or its `charset` is not UTF-8: bodies are read
+         *     as UTF-8 only, and a `charset` other than `utf-8` (for example `utf-16`) is refused rather than misread.
+         */
         UnsupportedMediaType: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { HttpProblem, ValidationProblem } from '../errors.js'
-import { MAX_SEED, parseJsonBody, randomSeed, resolveGenerateRequest } from './generate-request.js'
+import { MAX_JSON_DEPTH, MAX_SEED, parseJsonBody, randomSeed, resolveGenerateRequest } from './generate-request.js'
+
+const INVISIBLE_PROMPT =
+  'String should contain a visible character, not only whitespace, control or invisible characters'
 
 const issuesOf = (body: unknown) => {
   try {
@@ -45,7 +48,7 @@ describe('resolveGenerateRequest', () => {
     [{}, ['body', 'prompt'], 'missing', 'Field required'],
     [{ prompt: 3 }, ['body', 'prompt'], 'string_type', 'Input should be a valid string'],
     [{ prompt: '' }, ['body', 'prompt'], 'string_too_short', 'String should have at least 1 character'],
-    [{ prompt: '   ' }, ['body', 'prompt'], 'string_pattern_mismatch', "String should match pattern '\\S'"],
+    [{ prompt: '   ' }, ['body', 'prompt'], 'string_pattern_mismatch', INVISIBLE_PROMPT],
     [{ prompt: 'x'.repeat(2001) }, ['body', 'prompt'], 'string_too_long', 'String should have at most 2000 characters'],
     [{ prompt: 'p', width: 513 }, ['body', 'width'], 'multiple_of', 'Input should be a multiple of 8'],
     [
@@ -101,6 +104,43 @@ describe('resolveGenerateRequest', () => {
     expect(issue).toMatchObject({ loc, type, msg })
   })
 
+  it.each([
+    ['NUL', '\u0000'],
+    ['NULs and spaces', '\u0000 \u0000\t'],
+    ['zero-width space', '\u200B'],
+    ['zero-width joiners and a BOM', '\u200C\u200D\uFEFF'],
+    ['C0 and C1 controls', '\u0001\u001F\u007F\u0085\u009F'],
+    ['Unicode spaces', '\u00A0\u1680\u2000\u2028\u3000'],
+    ['soft hyphen, word joiner, bidi marks', '\u00AD\u2060\u200E\u202E'],
+    ['variation selectors and Hangul filler', '\uFE0F\u3164\uFFA0'],
+  ])('refuses a prompt of only %s', (_, prompt) => {
+    expect(issuesOf({ prompt })[0]).toMatchObject({ loc: ['body', 'prompt'], type: 'string_pattern_mismatch' })
+  })
+
+  it.each([
+    ['emoji', '🦊 in the snow'],
+    ['an emoji ZWJ sequence', '👩\u200D🚀'],
+    ['CJK', '雪の中の狐'],
+    ['a visible character among invisible ones', '\u200B\u0000x\u00A0'],
+    ['a combining mark', '\u0301'],
+  ])('accepts a prompt with %s', (_, prompt) => {
+    expect(resolveGenerateRequest({ prompt }).prompt).toBe(prompt)
+  })
+
+  it('echoes a shortened copy of long or deep values', () => {
+    const [tooLong] = issuesOf({ prompt: '🦊'.repeat(3000) })
+    expect(tooLong?.input).toBe(`${'🦊'.repeat(64)}…`)
+    const deep = JSON.parse(`${'['.repeat(30)}${']'.repeat(30)}`)
+    const [extra] = issuesOf({ prompt: 'p', deep })
+    expect(extra).toMatchObject({ loc: ['body', 'deep'], type: 'extra_forbidden', input: [['[…]']] })
+    const [wide] = issuesOf({ prompt: 'p', wide: { nested: { deeper: { a: 1 } } } })
+    expect(wide?.input).toEqual({ nested: { deeper: '{…}' } })
+    const [long] = issuesOf({ prompt: 'p', long: Array.from({ length: 100 }, (_, index) => index) })
+    expect(long?.input).toEqual([...Array.from({ length: 16 }, (_, index) => index), '…'])
+    const [missing] = issuesOf(Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`k${index}`, index])))
+    expect(Object.keys(missing?.input as object)).toHaveLength(17)
+  })
+
   it('reports every bad field at once', () => {
     const issues = issuesOf({ width: 7, height: 9, extra: 1 })
     expect(issues.map((issue) => issue.loc.at(-1))).toEqual(['prompt', 'width', 'height', 'extra'])
@@ -123,6 +163,25 @@ describe('parseJsonBody', () => {
     } catch (error) {
       expect((error as HttpProblem).status).toBe(400)
     }
+  })
+})
+
+describe('parseJsonBody nesting', () => {
+  const nested = (depth: number) => `{"prompt":"x","a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`
+
+  it(`parses ${MAX_JSON_DEPTH} levels`, () => {
+    expect(parseJsonBody(nested(MAX_JSON_DEPTH))).toMatchObject({ prompt: 'x' })
+  })
+
+  it.each([MAX_JSON_DEPTH + 1, 30_000])('answers 400 naming the limit for %i levels', (depth) => {
+    expect(() => parseJsonBody(nested(depth))).toThrow(
+      new HttpProblem(400, `JSON body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`),
+    )
+  })
+
+  it('does not count brackets inside strings', () => {
+    const text = JSON.stringify({ prompt: `${'['.repeat(100)}\\"{{{{`, negative_prompt: '"]]]' })
+    expect(parseJsonBody(text)).toEqual(JSON.parse(text))
   })
 })
 

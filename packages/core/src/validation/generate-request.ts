@@ -36,13 +36,37 @@ export function resolveGenerateRequest(body: unknown, random: () => number = Mat
   }
 }
 
+/** The deepest nesting of arrays and objects a JSON body may have; the contract's bodies need 1. */
+export const MAX_JSON_DEPTH = 32
+
+/** The deepest array/object nesting in JSON text, counted without parsing and stopping past `limit`. */
+const nestingDepth = (text: string, limit: number): number => {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let index = 0; index < text.length && deepest <= limit; index++) {
+    const char = text.charCodeAt(index)
+    if (inString) {
+      if (char === 0x5c)
+        index++ // backslash: skip the escaped character
+      else if (char === 0x22) inString = false
+    } else if (char === 0x22) inString = true
+    else if (char === 0x5b || char === 0x7b) deepest = Math.max(deepest, ++depth)
+    else if (char === 0x5d || char === 0x7d) depth--
+  }
+  return deepest
+}
+
 /**
- * Parses a request body as JSON, answering 400 with the parser's reason when it is not.
+ * Parses a request body as JSON, answering 400 with the parser's reason when it is not, and 400 when arrays and
+ * objects nest deeper than {@link MAX_JSON_DEPTH} levels (checked before parsing, so no value that deep is built).
  * @example parseJsonBody('{"prompt":"a fox"}') // { prompt: 'a fox' }
  */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '')
     throw new HttpProblem(400, 'Request body is empty; send a JSON object such as {"prompt": "a fox"}')
+  if (nestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new HttpProblem(400, `JSON body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`)
   try {
     return JSON.parse(text)
   } catch (error) {

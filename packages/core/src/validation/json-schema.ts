@@ -9,6 +9,8 @@ export interface JsonSchema {
   readonly minLength?: number
   readonly maxLength?: number
   readonly pattern?: string
+  /** The `msg` of a `string_pattern_mismatch`, where the contract words it (a regex says little to a user). */
+  readonly 'x-pattern-message'?: string
   readonly minimum?: number
   readonly maximum?: number
   readonly multipleOf?: number
@@ -17,6 +19,35 @@ export interface JsonSchema {
 }
 
 type Location = ValidationIssue['loc']
+
+/** Echoed strings longer than this many characters are cut, ending in `…`. */
+const ECHO_MAX_CHARS = 64
+/** Echoed arrays and objects keep this many entries; the rest become one `…` entry. */
+const ECHO_MAX_ENTRIES = 16
+/** Echoed arrays and objects nested deeper than this become the string `[…]` or `{…}`. */
+const ECHO_MAX_DEPTH = 2
+
+/**
+ * A small copy of an offending value for the `input` of an issue: strings cut at {@link ECHO_MAX_CHARS} characters,
+ * containers cut at {@link ECHO_MAX_ENTRIES} entries and {@link ECHO_MAX_DEPTH} levels. A 422 therefore stays
+ * small, and serialising it cannot overflow the stack, whatever the caller sent. `echoInput([[[1]]])` is `[['[…]']]`.
+ */
+function echoInput(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') {
+    const characters = [...value.slice(0, 2 * ECHO_MAX_CHARS + 2)]
+    return characters.length > ECHO_MAX_CHARS ? `${characters.slice(0, ECHO_MAX_CHARS).join('')}…` : value
+  }
+  if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) {
+    if (depth >= ECHO_MAX_DEPTH) return '[…]'
+    const items = value.slice(0, ECHO_MAX_ENTRIES).map((item) => echoInput(item, depth + 1))
+    return value.length > ECHO_MAX_ENTRIES ? [...items, '…'] : items
+  }
+  if (depth >= ECHO_MAX_DEPTH) return '{…}'
+  const entries = Object.entries(value)
+  const kept = entries.slice(0, ECHO_MAX_ENTRIES).map(([key, item]) => [echoInput(key), echoInput(item, depth + 1)])
+  return Object.fromEntries(entries.length > ECHO_MAX_ENTRIES ? [...kept, ['…', '…']] : kept)
+}
 
 const quoteList = (values: readonly unknown[]): string => {
   const quoted = values.map((value) => `'${String(value)}'`)
@@ -72,13 +103,13 @@ const stringIssues = (schema: JsonSchema, loc: Location, input: string): Validat
       loc,
       msg: `String should have at most ${plural(schema.maxLength, 'character')}`,
       type: 'string_too_long',
-      input: `${input.slice(0, 40)}…`,
+      input,
       ctx: { max_length: schema.maxLength },
     })
   } else if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(input)) {
     issues.push({
       loc,
-      msg: `String should match pattern '${schema.pattern}'`,
+      msg: schema['x-pattern-message'] ?? `String should match pattern '${schema.pattern}'`,
       type: 'string_pattern_mismatch',
       input,
       ctx: { pattern: schema.pattern },
@@ -122,7 +153,7 @@ const objectIssues = (schema: JsonSchema, loc: Location, input: Record<string, u
   for (const [name, value] of Object.entries(input)) {
     const property = properties[name]
     if (property) {
-      if (value !== undefined) issues.push(...validateJson(property, value, [...loc, name]))
+      if (value !== undefined) issues.push(...collectIssues(property, value, [...loc, name]))
     } else if (schema.additionalProperties === false) {
       issues.push({ loc: [...loc, name], msg: 'Extra inputs are not permitted', type: 'extra_forbidden', input: value })
     }
@@ -132,9 +163,17 @@ const objectIssues = (schema: JsonSchema, loc: Location, input: Record<string, u
 
 /**
  * Checks `input` against `schema` and lists every problem in the FastAPI/pydantic shape (`loc`, `msg`, `type`).
+ * Each issue's `input` is a small copy of the offending value ({@link echoInput}). The walk follows the schema, so it
+ * recurses only as deep as the schema is, however deep the input.
  * @example validateJson({ type: 'integer', minimum: 1 }, 0, ['body', 'steps']) // [{ type: 'greater_than_equal', … }]
  */
 export function validateJson(schema: JsonSchema, input: unknown, loc: Location): ValidationIssue[] {
+  return collectIssues(schema, input, loc).map((issue) =>
+    'input' in issue ? { ...issue, input: echoInput(issue.input) } : issue,
+  )
+}
+
+function collectIssues(schema: JsonSchema, input: unknown, loc: Location): ValidationIssue[] {
   if (schema.type === 'object') {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return [

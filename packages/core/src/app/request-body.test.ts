@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { JobEngine } from '../engine/job-engine.js'
+import { MemoryImageStore } from '../store/memory-store.js'
+import { createSyntheticBackend } from '../synthetic/synthetic-backend.js'
+import { MAX_JSON_DEPTH } from '../validation/generate-request.js'
+import { createApp } from './create-app.js'
+
+/** The app as the server and the mocks build it, with an instant synthetic backend. */
+const app = createApp({ engine: new JobEngine({ backend: createSyntheticBackend(), store: new MemoryImageStore() }) })
+
+const post = (path: string, body: string, contentType = 'application/json') =>
+  app.request(path, { method: 'POST', headers: { 'content-type': contentType }, body })
+
+const deeplyNested = (depth: number) => `{"prompt":"x","a":${'['.repeat(depth)}${']'.repeat(depth)}}`
+
+describe.each(['/generate', '/queue/generate'])('POST %s', (path) => {
+  it('answers 400 naming the limit, not 500, for JSON nested 30,000 deep', async () => {
+    const response = await post(path, deeplyNested(30_000))
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({
+      detail: `JSON body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`,
+    })
+  })
+
+  it('answers a small 422 for an extra field holding a deep but allowed value', async () => {
+    const response = await post(path, deeplyNested(MAX_JSON_DEPTH - 2))
+    expect(response.status).toBe(422)
+    const text = await response.text()
+    expect(text.length).toBeLessThan(400)
+    expect(JSON.parse(text).detail).toEqual([
+      { loc: ['body', 'a'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden', input: [['[…]']] },
+    ])
+  })
+
+  it.each([
+    ['NUL', '\u0000'],
+    ['zero-width space', '\u200B\u200B'],
+    ['whitespace and controls', ' \t\n\u0007\u3000'],
+  ])('answers 422 naming prompt for a prompt of only %s', async (_, prompt) => {
+    const response = await post(path, JSON.stringify({ prompt }))
+    expect(response.status).toBe(422)
+    const { detail } = await response.json()
+    expect(detail).toMatchObject([{ loc: ['body', 'prompt'], type: 'string_pattern_mismatch', input: prompt }])
+  })
+
+  it.each(['utf-16', 'UTF-16LE', '"iso-8859-1"'])('answers 415 for a body declared charset=%s', async (charset) => {
+    const response = await post(path, JSON.stringify({ prompt: 'a fox' }), `application/json; charset=${charset}`)
+    expect(response.status).toBe(415)
+    expect((await response.json()).detail).toBe(
+      `JSON bodies must be UTF-8 (got charset '${charset.replaceAll('"', '').toLowerCase()}')`,
+    )
+  })
+
+  it.each(['application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/json; charset=utf8'])(
+    'accepts emoji and CJK sent as %s',
+    async (contentType) => {
+      const response = await post(
+        path,
+        JSON.stringify({ prompt: '🦊 雪の中の狐', num_inference_steps: 1 }),
+        contentType,
+      )
+      expect(response.status).toBeLessThan(300)
+    },
+  )
+})
