@@ -313,7 +313,7 @@ export const openApiDocument = {
           "queue"
         ],
         "summary": "Server-sent events of the request's status until it ends",
-        "description": "Each event is `event: status` with the same JSON object as the status route in `data`. The stream ends after\nthe first `COMPLETED` event. A comment line (`: ping`) is sent every 15 s to keep proxies from closing it.\n",
+        "description": "Each event is `event: status` with the same JSON object as the status route in `data`. The stream ends after\nthe first `COMPLETED` event. A comment line (`: ping`) is sent every 15 s to keep proxies from closing it.\nOn the wire:\n\n```text\nevent: status\ndata: {\"status\":\"IN_QUEUE\",\"request_id\":\"0193a4e2\",\"queue_position\":0,\"response_url\":\"http://localhost:8787/queue/requests/0193a4e2\"}\n\nevent: status\ndata: {\"status\":\"COMPLETED\",\"request_id\":\"0193a4e2\",\"response_url\":\"http://localhost:8787/queue/requests/0193a4e2\",\"logs\":[],\"outcome\":\"succeeded\"}\n```\n",
         "parameters": [
           {
             "$ref": "#/components/parameters/RequestIdPath"
@@ -338,10 +338,12 @@ export const openApiDocument = {
             "content": {
               "text/event-stream": {
                 "schema": {
-                  "type": "string",
-                  "description": "`event: status` / `data: <QueueStatus JSON>` blocks."
+                  "$ref": "#/components/schemas/StatusEvent"
                 },
-                "example": "event: status\ndata: {\"status\":\"IN_QUEUE\",\"request_id\":\"0193a4e2\",\"queue_position\":0,\"response_url\":\"http://localhost:8787/queue/requests/0193a4e2\"}\n\nevent: status\ndata: {\"status\":\"COMPLETED\",\"request_id\":\"0193a4e2\",\"response_url\":\"http://localhost:8787/queue/requests/0193a4e2\",\"logs\":[]}\n"
+                "example": {
+                  "event": "status",
+                  "data": "{\"status\":\"IN_QUEUE\",\"request_id\":\"0193a4e2\",\"queue_position\":0,\"response_url\":\"http://localhost:8787/queue/requests/0193a4e2\"}"
+                }
               }
             }
           },
@@ -1468,6 +1470,27 @@ export const openApiDocument = {
           "detail": {
             "type": "string",
             "description": "A human-readable explanation, on 400 and 404 (the `detail` every other error carries)."
+          }
+        }
+      },
+      "StatusEvent": {
+        "type": "object",
+        "description": "One server-sent event of the status stream: `event: status` and `data:` one `QueueStatus` as JSON on a single\nline. Comment lines (`: ping`) between events keep proxies from closing the stream and carry no event.\n",
+        "required": [
+          "event",
+          "data"
+        ],
+        "properties": {
+          "event": {
+            "type": "string",
+            "const": "status"
+          },
+          "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {
+              "$ref": "#/components/schemas/QueueStatus"
+            }
           }
         }
       },

@@ -69,6 +69,15 @@ export type paths = {
          * Server-sent events of the request's status until it ends
          * @description Each event is `event: status` with the same JSON object as the status route in `data`. The stream ends after
          *     the first `COMPLETED` event. A comment line (`: ping`) is sent every 15 s to keep proxies from closing it.
+         *     On the wire:
+         *
+         *     ```text
+         *     event: status
+         *     data: {"status":"IN_QUEUE","request_id":"0193a4e2","queue_position":0,"response_url":"http://localhost:8787/queue/requests/0193a4e2"}
+         *
+         *     event: status
+         *     data: {"status":"COMPLETED","request_id":"0193a4e2","response_url":"http://localhost:8787/queue/requests/0193a4e2","logs":[],"outcome":"succeeded"}
+         *     ```
          */
         get: operations["streamQueueStatus"];
         put?: never;
@@ -374,6 +383,15 @@ export type components = {
             status: "CANCELLATION_REQUESTED" | "ALREADY_COMPLETED" | "NOT_FOUND";
             /** @description A human-readable explanation, on 400 and 404 (the `detail` every other error carries). */
             detail?: string;
+        };
+        /**
+         * @description One server-sent event of the status stream: `event: status` and `data:` one `QueueStatus` as JSON on a single
+         *     line. Comment lines (`: ping`) between events keep proxies from closing the stream and carry no event.
+         */
+        StatusEvent: {
+            /** @constant */
+            event: "status";
+            data: string;
         };
         Health: {
             /** @constant */
@@ -775,13 +793,12 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example event: status
-                     *     data: {"status":"IN_QUEUE","request_id":"0193a4e2","queue_position":0,"response_url":"http://localhost:8787/queue/requests/0193a4e2"}
-                     *
-                     *     event: status
-                     *     data: {"status":"COMPLETED","request_id":"0193a4e2","response_url":"http://localhost:8787/queue/requests/0193a4e2","logs":[]}
+                     * @example {
+                     *       "event": "status",
+                     *       "data": "{\"status\":\"IN_QUEUE\",\"request_id\":\"0193a4e2\",\"queue_position\":0,\"response_url\":\"http://localhost:8787/queue/requests/0193a4e2\"}"
+                     *     }
                      */
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["StatusEvent"];
                 };
             };
             401: components["responses"]["Unauthorized"];
