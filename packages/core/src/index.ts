@@ -4,18 +4,16 @@
  */
 
 // HTTP app
+export { createHostMatcher, DEFAULT_ALLOWED_HOSTS } from './app/allowed-hosts.js'
 export type { AppOptions, RequestRecord } from './app/create-app.js'
 export { createApp } from './app/create-app.js'
 export { renderDocsPage } from './app/docs-page.js'
+export { IDEMPOTENCY_KEY_PATTERN, readIdempotencyKey } from './app/idempotency-key.js'
+export { ANONYMOUS_OWNER, ownerOfApiKey } from './app/owner.js'
 export { FILE_KEY_PATTERN } from './app/routes/files.js'
 // Backends
 export type { Backend, BackendErrorKind, BackendImage, BackendJob, BackendState } from './backend.js'
 export { BackendError } from './backend.js'
-export { contentKey } from './engine/content-key.js'
-// Job engine
-export type { JobImage, JobListener, JobOutcome, JobSnapshot, JobState } from './engine/job.js'
-export type { JobEngineOptions, SubmitOptions } from './engine/job-engine.js'
-export { JobEngine } from './engine/job-engine.js'
 // Errors with an HTTP answer
 export { HttpProblem, ValidationProblem } from './errors.js'
 export { openApiDocument } from './generated/openapi-document.js'
@@ -23,7 +21,32 @@ export type { components, paths } from './generated/openapi-types.js'
 // Metrics
 export type { Counter, Gauge, Histogram, Labels } from './metrics/registry.js'
 export { LATENCY_BUCKETS, MetricsRegistry } from './metrics/registry.js'
+// Queue: the port, the embedded implementation, the worker-side runner, errors and their HTTP answers
+export { isJobError, jobErrorOf, jobErrors, queueErrors } from './queue/errors.js'
+export type { MemoryJobQueueOptions } from './queue/memory/memory-job-queue.js'
+export { MemoryJobQueue } from './queue/memory/memory-job-queue.js'
+export type {
+  CancelResult,
+  DrainOptions,
+  DrainReport,
+  JobError,
+  JobImage,
+  JobOutcome,
+  JobOwner,
+  JobQueue,
+  JobRecord,
+  JobRecordListener,
+  JobState,
+  QueueErrorCode,
+  QueueHealth,
+  SubmitRequest,
+} from './queue/port.js'
+export { QueueError } from './queue/port.js'
+export { jobErrorToProblem, QUEUE_ERROR_STATUS, queueErrorToProblem } from './queue/problems.js'
+export type { RunJobOptions, RunJobResult } from './queue/runner.js'
+export { runJob } from './queue/runner.js'
 // Storage
+export { contentKey } from './store/content-key.js'
 export type { ImageStore, StoredImage } from './store/image-store.js'
 export { MemoryImageStore } from './store/memory-store.js'
 export { encodeJpeg, encodePng, encodeWebp, paintLatent } from './synthetic/images/index.js'

@@ -4,8 +4,9 @@ import {
   type BackendJob,
   createApp,
   createSyntheticBackend,
-  JobEngine,
+  DEFAULT_ALLOWED_HOSTS,
   MemoryImageStore,
+  MemoryJobQueue,
 } from '@genimage/core'
 import { type HttpHandler, http } from 'msw'
 import { createStepGate, type MockControls } from './controls.js'
@@ -30,8 +31,13 @@ export interface GenimageMockOptions {
   maxQueueSize?: number
   /** Longest a generation may run before 504. @default 60000 */
   jobTimeoutMs?: number
-  /** API keys to require, like a real server configured with `API_KEYS`. @default [] (no auth) */
+  /** API keys to require, like a real server configured with `API_KEYS`; each key sees only its own jobs. @default [] (no auth) */
   apiKeys?: string[]
+  /**
+   * Hosts accepted in requests (Django `ALLOWED_HOSTS` rules), besides the host of `baseUrl`, which is always allowed.
+   * @default ['localhost', '127.0.0.1', '[::1]']
+   */
+  allowedHosts?: string[]
 }
 
 /** A mocked genimage API: MSW handlers, scenario helpers and step controls over one in-memory queue. */
@@ -103,19 +109,26 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
     },
   }
 
+  const allowedHosts = [...(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS), new URL(baseUrl).hostname]
   const build = () => {
-    const engine = new JobEngine({
+    const store = new MemoryImageStore()
+    const queue = new MemoryJobQueue({
       backend,
-      store: new MemoryImageStore(),
+      store,
       maxQueueSize: options.maxQueueSize,
       jobTimeoutMs: options.jobTimeoutMs,
-      onJobFinished: (snapshot) => gate.jobCompleted(snapshot.id),
+      onJobFinished: (record) => gate.jobCompleted(record.id),
     })
-    return { engine, app: createApp({ engine, basePath, apiKeys: options.apiKeys }) }
+    const app = createApp({ queue, store, metrics: queue.metrics, basePath, apiKeys: options.apiKeys, allowedHosts })
+    return { queue, app }
   }
   let current = build()
   gate.idle = async () => {
-    while (current.engine.running + current.engine.queueDepth > 0) await new Promise((r) => setTimeout(r, 1))
+    for (;;) {
+      const { running, waiting } = await current.queue.health()
+      if (running + waiting === 0) return
+      await new Promise((r) => setTimeout(r, 1))
+    }
   }
 
   const answer = ({ request }: { request: Request }) => current.app.fetch(request)
@@ -127,6 +140,7 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
     controls: gate,
     scenarios: createScenarios({
       baseUrl,
+      maxQueueSize: options.maxQueueSize ?? 64,
       failNextJob: (step, error) => plannedFailures.push({ step, error }),
     }),
     reset() {

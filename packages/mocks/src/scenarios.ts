@@ -1,4 +1,13 @@
-import { BackendError, resolveGenerateRequest, ValidationProblem } from '@genimage/core'
+import {
+  BackendError,
+  type HttpProblem,
+  jobErrors,
+  jobErrorToProblem,
+  queueErrors,
+  queueErrorToProblem,
+  resolveGenerateRequest,
+  ValidationProblem,
+} from '@genimage/core'
 import { delay, type HttpHandler, HttpResponse, http } from 'msw'
 
 /** Options every scenario takes. */
@@ -33,11 +42,27 @@ export interface Scenarios {
 /** What scenarios need from the mock they belong to. */
 export interface ScenarioContext {
   baseUrl: string
+  /** The mock's queue bound, named in the 429 message as the server names its own. */
+  maxQueueSize: number
   failNextJob(step: number, error: BackendError): void
 }
 
 const problem = (status: number, detail: string, headers: Record<string, string> = {}) =>
   HttpResponse.json({ detail }, { status, headers: { 'x-request-id': crypto.randomUUID(), ...headers } })
+
+/** The answer the app gives for `error`: same status, message and headers (from core's one error table). */
+const answer = (error: HttpProblem, detail = error.message) => problem(error.status, detail, { ...error.headers })
+
+/** The server's answer for each status `serverError` can give, worded as the server words it. */
+const serverErrors = {
+  500: () => jobErrorToProblem(jobErrors.internal()),
+  502: () =>
+    jobErrorToProblem(
+      jobErrors.fromBackend(new BackendError('execution_failed', 'the image backend reported an error')),
+    ),
+  503: () => queueErrorToProblem(queueErrors.notReady('comfyui', 'restarting')),
+  504: () => jobErrorToProblem(jobErrors.timedOut(60_000)),
+}
 
 /**
  * Builds the scenario helpers for a mock at `baseUrl`.
@@ -67,19 +92,12 @@ export function createScenarios(context: ScenarioContext): Scenarios {
     },
     rateLimited({ retryAfter = 1, ...options } = {}) {
       return onGenerate(
-        () => problem(429, `Queue is full; retry after ${retryAfter} s`, { 'Retry-After': String(retryAfter) }),
+        () => answer(queueErrorToProblem(queueErrors.queueFull(context.maxQueueSize, retryAfter))),
         options,
       )
     },
     serverError({ status = 502, detail, ...options } = {}) {
-      const messages = {
-        500: 'Internal server error',
-        502: 'Generation failed: the image backend reported an error',
-        503: 'Server is not ready: backend is restarting',
-        504: 'Generation timed out after 60000 ms',
-      }
-      const headers: Record<string, string> = status === 503 ? { 'Retry-After': '1' } : {}
-      return onGenerate(() => problem(status, detail ?? messages[status], headers), options)
+      return onGenerate(() => answer(serverErrors[status](), detail), options)
     },
     slow({ delayMs = 1000, once = false } = {}) {
       return [

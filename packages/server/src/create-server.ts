@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createApp, type ImageStore, JobEngine, MemoryImageStore, MetricsRegistry } from '@genimage/core'
+import { createApp, type ImageStore, MemoryImageStore, MemoryJobQueue, MetricsRegistry } from '@genimage/core'
 import { createAdaptorServer } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
@@ -13,7 +13,8 @@ import { createLocalDirStore, createS3Store } from './storage/index.js'
 /** A configured genimage server, not yet listening. */
 export interface GenimageServer {
   readonly app: Hono
-  readonly engine: JobEngine
+  /** The embedded job queue (not durable: a process exit loses queued jobs). */
+  readonly queue: MemoryJobQueue
   readonly logger: Logger
   /** The backend and the processes behind it. */
   readonly configured: ConfiguredBackend
@@ -21,7 +22,10 @@ export interface GenimageServer {
   readonly ready: Promise<void>
   /** Listens on `PORT`/`HOST`, then starts the backend (`/ready` turns 200 once it is warm); resolves with the URL. */
   listen(): Promise<string>
-  /** Refuses new work, waits up to `SHUTDOWN_GRACE_MS` for accepted jobs, then stops the backend and the listener. */
+  /**
+   * Refuses new work, lets accepted jobs run for up to `SHUTDOWN_GRACE_MS`, ends the rest as `dropped` (503, readable
+   * by pollers until the listener stops) and logs how many, then stops the backend and the listener.
+   */
   close(): Promise<void>
 }
 
@@ -32,7 +36,7 @@ const createStore = (config: ServerConfig): ImageStore => {
 }
 
 /**
- * Builds the server the configuration describes: the core app over a job engine, the configured backend and store.
+ * Builds the server the configuration describes: the core app over the embedded job queue, the configured backend and store.
  * @example
  * const server = createGenimageServer(config)
  * const url = await server.listen()
@@ -43,9 +47,10 @@ export function createGenimageServer(
 ): GenimageServer {
   const metrics = new MetricsRegistry()
   const configured = createBackendFromConfig(config, logger, metrics)
-  const engine = new JobEngine({
+  const store = createStore(config)
+  const queue = new MemoryJobQueue({
     backend: configured.backend,
-    store: createStore(config),
+    store,
     metrics,
     maxQueueSize: config.maxQueue,
     jobTimeoutMs: config.jobTimeoutMs,
@@ -64,7 +69,9 @@ export function createGenimageServer(
       ),
   })
   const app = createApp({
-    engine,
+    queue,
+    store,
+    metrics,
     apiKeys: config.apiKeys,
     maxBodyBytes: config.maxBodyBytes,
     publicBaseUrl: config.publicBaseUrl,
@@ -78,7 +85,7 @@ export function createGenimageServer(
 
   return {
     app,
-    engine,
+    queue,
     logger,
     configured,
     get ready() {
@@ -106,8 +113,13 @@ export function createGenimageServer(
       return url
     },
     async close() {
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref())
-      await Promise.race([engine.drain(), grace])
+      const { dropped } = await queue.drain({ graceMs: config.shutdownGraceMs })
+      if (dropped > 0) {
+        logger.warn(
+          { dropped },
+          `shutdown grace of ${config.shutdownGraceMs} ms ran out: ${dropped} accepted jobs ended as dropped (503)`,
+        )
+      }
       await configured.stop()
       await new Promise<void>((resolve) => {
         http.close(() => resolve())

@@ -9,13 +9,16 @@ const equalInConstantTime = (a: string, b: string): boolean => {
 }
 
 /**
- * Checks `Authorization: Key <key>` or `Authorization: Bearer <key>` against the configured keys; throws 401.
- * @example assertAuthorized(request.headers.get('authorization'), ['secret'])
+ * Checks `Authorization: Key <key>` or `Authorization: Bearer <key>` against the configured keys and returns the
+ * matching key; throws 401.
+ * @example const key = assertAuthorized(request.headers.get('authorization'), ['secret'])
  */
-export function assertAuthorized(header: string | null, apiKeys: readonly string[]): void {
+export function assertAuthorized(header: string | null, apiKeys: readonly string[]): string {
   const match = /^(?:Key|Bearer)\s+(\S+)\s*$/i.exec(header ?? '')
   const presented = match?.[1]
-  if (presented !== undefined && apiKeys.some((key) => equalInConstantTime(presented, key))) return
+  const key =
+    presented === undefined ? undefined : apiKeys.find((candidate) => equalInConstantTime(presented, candidate))
+  if (key !== undefined) return key
   throw new HttpProblem(
     401,
     header ? 'Invalid API key' : "Missing API key: send 'Authorization: Key <key>' or 'Authorization: Bearer <key>'",

@@ -1,9 +1,15 @@
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
-import type { JobEngine } from '../engine/job-engine.js'
 import { HttpProblem } from '../errors.js'
+import { MetricsRegistry } from '../metrics/registry.js'
+import { type JobOwner, type JobQueue, QueueError } from '../queue/port.js'
+import { queueErrorToProblem } from '../queue/problems.js'
+import type { ImageStore } from '../store/image-store.js'
+import { createHostMatcher, DEFAULT_ALLOWED_HOSTS } from './allowed-hosts.js'
+import { allowedMethods } from './allowed-methods.js'
 import { assertAuthorized } from './auth.js'
 import type { AppContext } from './context.js'
+import { ANONYMOUS_OWNER, ownerOfApiKey } from './owner.js'
 import { registerFileRoutes } from './routes/files.js'
 import { registerGenerateRoutes } from './routes/generate.js'
 import { registerOpsRoutes } from './routes/ops.js'
@@ -21,14 +27,25 @@ export interface RequestRecord {
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
-  /** The job engine (backend + store + queue). */
-  engine: JobEngine
-  /** Keys accepted on the generate and queue routes; empty means no auth. @default [] */
+  /** The job queue (`MemoryJobQueue`, or the Redis queue of `@genimage/server`). */
+  queue: JobQueue
+  /** The image store the queue's runner puts images in: `/files/{key}` and `sync_mode` answers read it. */
+  store: ImageStore
+  /** Registry of the HTTP metrics, rendered by `/metrics` (pass the queue's, so one page has both). @default a new one */
+  metrics?: MetricsRegistry
+  /** Keys accepted on the generate and queue routes; each key sees only its own jobs. Empty means no auth. @default [] */
   apiKeys?: readonly string[]
   /** Largest request body accepted. @default 65536 */
   maxBodyBytes?: number
-  /** Base of public URLs (`https://api.example.com`); derived from each request when absent. */
+  /** Base of public URLs (`https://api.example.com`); derived from each request's allowed Host when absent. */
   publicBaseUrl?: string
+  /**
+   * Host names accepted in the `Host` header, with Django's `ALLOWED_HOSTS` rules: exact names (any port),
+   * `.example.com` for a domain and its subdomains, `*` for any. Other hosts get 400 (except on `/health`, `/ready`
+   * and `/metrics`, which probes reach by IP and which build no URLs). The host of `publicBaseUrl` is always added.
+   * @default ['localhost', '127.0.0.1', '[::1]']
+   */
+  allowedHosts?: readonly string[]
   /** Path the API is mounted under, for example `/v1`. @default '' */
   basePath?: string
   /** CORS: `true` for any origin, a list of allowed origins, or `false` for none. @default true */
@@ -39,24 +56,39 @@ export interface AppOptions {
 
 const REQUEST_ID = /^[\w.:@-]{1,128}$/
 
+/** Every method some route of the API answers, for the `Allow` of a 405 on an unknown method. */
+const API_METHODS = 'GET, HEAD, OPTIONS, POST, PUT'
+
 /**
- * Builds the genimage HTTP app (Hono) over a job engine: the same app serves the mocks and the server.
+ * Builds the genimage HTTP app (Hono) over a job queue and an image store: the same app serves the mocks and the server.
  * @example
- * const app = createApp({ engine: new JobEngine({ backend: createSyntheticBackend(), store: new MemoryImageStore() }) })
+ * const store = new MemoryImageStore()
+ * const queue = new MemoryJobQueue({ backend: createSyntheticBackend(), store })
+ * const app = createApp({ queue, store, metrics: queue.metrics })
  * const response = await app.request('/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"a fox"}' })
  */
 export function createApp(options: AppOptions): Hono {
-  const { engine, apiKeys = [], maxBodyBytes = 65_536, basePath = '', onRequest } = options
+  const { queue, store, apiKeys = [], maxBodyBytes = 65_536, basePath = '', onRequest } = options
+  const metrics = options.metrics ?? new MetricsRegistry()
   const publicBase = options.publicBaseUrl?.replace(/\/+$/, '')
+  const hostAllowed = createHostMatcher([
+    ...(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS),
+    ...(publicBase ? [new URL(publicBase).hostname] : []),
+  ])
+  const owners = new WeakMap<Request, JobOwner>()
+  const ownerIds = new Map<string, Promise<JobOwner>>()
   const baseUrl = (request: Request): string => publicBase ?? `${new URL(request.url).origin}${basePath}`
   const context: AppContext = {
-    engine,
+    queue,
+    store,
+    metrics,
     maxBodyBytes,
+    owner: (request) => owners.get(request) ?? ANONYMOUS_OWNER,
     baseUrl,
-    fileUrl: (request, key) => engine.store.publicUrl?.(key) ?? `${baseUrl(request)}/files/${key}`,
+    fileUrl: (request, key) => store.publicUrl?.(key) ?? `${baseUrl(request)}/files/${key}`,
   }
-  const httpRequests = engine.metrics.counter('genimage_http_requests_total', 'HTTP requests by route and status.')
-  const httpDuration = engine.metrics.histogram('genimage_http_request_duration_seconds', 'HTTP request latency.')
+  const httpRequests = metrics.counter('genimage_http_requests_total', 'HTTP requests by route and status.')
+  const httpDuration = metrics.histogram('genimage_http_request_duration_seconds', 'HTTP request latency.')
 
   const app = new Hono().basePath(basePath)
 
@@ -87,9 +119,27 @@ export function createApp(options: AppOptions): Hono {
     )
   }
 
+  const probes = new Set(['/health', '/ready', '/metrics'].map((path) => `${basePath}${path}`))
+  app.use('*', async (c, next) => {
+    const host = new URL(c.req.url).host
+    if (!probes.has(c.req.path) && !hostAllowed(host)) {
+      throw new HttpProblem(
+        400,
+        `Host ${JSON.stringify(host.slice(0, 100))} is not allowed: add it to the allowed hosts (allowedHosts, ALLOWED_HOSTS)`,
+      )
+    }
+    await next()
+  })
+
   if (apiKeys.length > 0) {
-    const guard = async (c: { req: { header(name: string): string | undefined } }, next: () => Promise<void>) => {
-      assertAuthorized(c.req.header('authorization') ?? null, apiKeys)
+    const guard = async (c: { req: { raw: Request } }, next: () => Promise<void>) => {
+      const key = assertAuthorized(c.req.raw.headers.get('authorization'), apiKeys)
+      let owner = ownerIds.get(key)
+      if (!owner) {
+        owner = ownerOfApiKey(key)
+        ownerIds.set(key, owner)
+      }
+      owners.set(c.req.raw, await owner)
       await next()
     }
     app.use('/generate', guard)
@@ -101,10 +151,31 @@ export function createApp(options: AppOptions): Hono {
   registerFileRoutes(app, context)
   registerOpsRoutes(app, context)
 
-  app.notFound((c) => c.json({ detail: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404))
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname
+    const methods = allowedMethods(app.routes, path)
+    if (methods.length > 0) {
+      const allow = [...methods, ...(corsOption === false ? [] : ['OPTIONS'])].join(', ')
+      return c.json({ detail: `Method ${c.req.method} is not allowed on ${path}; allowed: ${allow}` }, 405, {
+        Allow: allow,
+      })
+    }
+    if (!API_METHODS.split(', ').includes(c.req.method)) {
+      return c.json({ detail: `Method ${c.req.method} is not allowed; allowed: ${API_METHODS}` }, 405, {
+        Allow: API_METHODS,
+      })
+    }
+    return c.json({ detail: `Not found: ${c.req.method} ${path}` }, 404)
+  })
   app.onError((error, c) => {
-    const problem = error instanceof HttpProblem ? error : new HttpProblem(500, 'Internal server error')
-    if (!(error instanceof HttpProblem)) console.error('genimage: unhandled error', error)
+    const problem =
+      error instanceof QueueError
+        ? queueErrorToProblem(error)
+        : error instanceof HttpProblem
+          ? error
+          : new HttpProblem(500, 'Internal server error')
+    if (!(error instanceof HttpProblem || error instanceof QueueError))
+      console.error('genimage: unhandled error', error)
     return c.json(problem.toBody(), problem.status as 400, problem.headers)
   })
   return app

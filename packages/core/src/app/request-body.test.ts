@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { JobEngine } from '../engine/job-engine.js'
+import { MemoryJobQueue } from '../queue/memory/memory-job-queue.js'
 import { MemoryImageStore } from '../store/memory-store.js'
 import { createSyntheticBackend } from '../synthetic/synthetic-backend.js'
 import { MAX_JSON_DEPTH } from '../validation/generate-request.js'
 import { createApp } from './create-app.js'
 
 /** The app as the server and the mocks build it, with an instant synthetic backend. */
-const app = createApp({ engine: new JobEngine({ backend: createSyntheticBackend(), store: new MemoryImageStore() }) })
+const store = new MemoryImageStore()
+const app = createApp({ queue: new MemoryJobQueue({ backend: createSyntheticBackend(), store }), store })
 
 const post = (path: string, body: string, contentType = 'application/json') =>
   app.request(path, { method: 'POST', headers: { 'content-type': contentType }, body })

@@ -1,4 +1,6 @@
-import type { JobSnapshot } from '../engine/job.js'
+import { HttpProblem } from '../errors.js'
+import type { JobRecord } from '../queue/port.js'
+import type { ImageStore } from '../store/image-store.js'
 import type { GenerateResponse, QueueStatus, QueueSubmitResponse } from '../types.js'
 import { toBase64 } from '../util/base64.js'
 
@@ -19,12 +21,12 @@ export function requestUrls(base: string, id: string): RequestUrls {
 }
 
 /** The body of `POST /queue/generate`. */
-export function submitBody(job: JobSnapshot, urls: RequestUrls): QueueSubmitResponse {
+export function submitBody(job: JobRecord, urls: RequestUrls): QueueSubmitResponse {
   return { request_id: job.id, status: 'IN_QUEUE', queue_position: job.queuePosition, ...urls }
 }
 
 /** The queue status object of a job (fal's shape plus `progress`, `outcome` and `error`). */
-export function statusBody(job: JobSnapshot, urls: RequestUrls, includeLogs: boolean): QueueStatus {
+export function statusBody(job: JobRecord, urls: RequestUrls, includeLogs: boolean): QueueStatus {
   const logs = includeLogs ? [...job.logs] : []
   const common = { request_id: job.id, response_url: urls.response_url }
   switch (job.state) {
@@ -44,10 +46,24 @@ export function statusBody(job: JobSnapshot, urls: RequestUrls, includeLogs: boo
   }
 }
 
-/** The generate response of a succeeded job; `fileUrl` maps a store key to its public URL. */
-export function resultBody(job: JobSnapshot, fileUrl: (key: string) => string): GenerateResponse {
+/**
+ * The generate response of a succeeded job; `fileUrl` maps a store key to its public URL. A `sync_mode` job answers
+ * with a data URI of the bytes read from `store` now (job records never hold bytes); 404 once the store evicted them.
+ */
+export async function resultBody(
+  job: JobRecord,
+  store: ImageStore,
+  fileUrl: (key: string) => string,
+): Promise<GenerateResponse> {
   const image = job.image!
-  const url = image.inlineBytes ? `data:${image.contentType};base64,${toBase64(image.inlineBytes)}` : fileUrl(image.key)
+  let url = fileUrl(image.key)
+  if (job.input.sync_mode) {
+    const stored = await store.get(image.key)
+    if (!stored) {
+      throw new HttpProblem(404, `The image of request ${job.id} is no longer stored; generate it again`)
+    }
+    url = `data:${image.contentType};base64,${toBase64(stored.bytes)}`
+  }
   return {
     image: {
       url,

@@ -130,6 +130,21 @@ export interface QueueHealth {
   running: number
 }
 
+/** Options of {@link JobQueue.drain}. */
+export interface DrainOptions {
+  /**
+   * Milliseconds accepted jobs may still run; when they are over, every job this node still owes is ended as failed
+   * with kind `dropped` (503). Without it, drain waits for every accepted job.
+   */
+  graceMs?: number
+}
+
+/** What {@link JobQueue.drain} did. */
+export interface DrainReport {
+  /** Jobs ended as `dropped` because the grace ran out (always 0 for a durable queue, whose jobs stay queued). */
+  dropped: number
+}
+
 /** Called with the fresh record whenever a job changes (position, progress, logs, completion). */
 export type JobRecordListener = (record: JobRecord) => void
 
@@ -153,8 +168,11 @@ export interface JobQueue {
   cancel(id: string, owner: JobOwner): Promise<CancelResult>
   /** Readiness and depth, for `/ready`, `/metrics` and 429 estimates. */
   health(): Promise<QueueHealth>
-  /** Stops accepting jobs on this node (`draining`); resolves when this node owes nothing more. */
-  drain(): Promise<void>
+  /**
+   * Stops accepting jobs on this node (`draining`); resolves when this node owes nothing more: every job it accepted
+   * completed, or (after `graceMs`) was ended with a final status (`dropped`) or, for a durable queue, left queued.
+   */
+  drain(options?: DrainOptions): Promise<DrainReport>
   /** Releases connections and timers. */
   close(): Promise<void>
 }

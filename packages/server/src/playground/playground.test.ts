@@ -2,15 +2,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { createApp, createSyntheticBackend, JobEngine, MemoryImageStore } from '@genimage/core'
+import { createApp, createSyntheticBackend, MemoryImageStore, MemoryJobQueue } from '@genimage/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findPlaygroundDir, PLAYGROUND_META, registerPlayground } from './index.js'
 
 let scratch: string
 let dist: string
 const app = () => {
-  const engine = new JobEngine({ backend: createSyntheticBackend(), store: new MemoryImageStore() })
-  const hono = createApp({ engine })
+  const store = new MemoryImageStore()
+  const queue = new MemoryJobQueue({ backend: createSyntheticBackend(), store })
+  const hono = createApp({ queue, store })
   registerPlayground(hono, dist)
   return hono
 }

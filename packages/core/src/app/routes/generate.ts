@@ -1,36 +1,38 @@
 import type { Hono } from 'hono'
+import { jobErrors } from '../../queue/errors.js'
+import { jobErrorToProblem } from '../../queue/problems.js'
 import { resolveGenerateRequest } from '../../validation/generate-request.js'
 import type { AppContext } from '../context.js'
+import { readIdempotencyKey } from '../idempotency-key.js'
 import { fingerprint, readJsonBody } from '../request-body.js'
 import { requestUrls, resultBody, submitBody } from '../status.js'
 
 /** `POST /generate` (wait for the image) and `POST /queue/generate` (enqueue and answer at once). */
 export function registerGenerateRoutes(app: Hono, context: AppContext): void {
-  const { engine } = context
+  const { queue } = context
 
   const accept = async (request: Request, route: string) => {
+    const idempotencyKey = readIdempotencyKey(request.headers)
     const body = await readJsonBody(request, context.maxBodyBytes)
     const input = resolveGenerateRequest(body)
-    const idempotencyKey = request.headers.get('idempotency-key') ?? undefined
-    const job = engine.submit(input, { idempotencyKey, fingerprint: fingerprint(route, body) })
-    return { job, idempotencyKey }
+    const owner = context.owner(request)
+    const job = await queue.submit({ input, owner, idempotencyKey, fingerprint: fingerprint(route, body) })
+    return { job, owner, idempotencyKey }
   }
 
   app.post('/generate', async (c) => {
-    const { job, idempotencyKey } = await accept(c.req.raw, 'generate')
+    const { job, owner, idempotencyKey } = await accept(c.req.raw, 'generate')
     const signal = c.req.raw.signal
     // A caller that hangs up without an idempotency key can never collect the image: free the GPU.
     const onHangUp = (): void => {
-      if (idempotencyKey === undefined) engine.cancel(job.id)
+      if (idempotencyKey === undefined) void queue.cancel(job.id, owner).catch(() => {})
     }
     signal.addEventListener('abort', onHangUp, { once: true })
-    const done = await engine.waitFor(job.id).finally(() => signal.removeEventListener('abort', onHangUp))
-    if (done.outcome !== 'succeeded') throw done.error
-    return c.json(
-      resultBody(done, (key) => context.fileUrl(c.req.raw, key)),
-      200,
-      { 'x-fal-request-id': done.id },
-    )
+    if (signal.aborted) onHangUp()
+    const done = await queue.waitFor(job.id, owner).finally(() => signal.removeEventListener('abort', onHangUp))
+    if (done.outcome !== 'succeeded') throw jobErrorToProblem(done.error ?? jobErrors.internal())
+    const body = await resultBody(done, context.store, (key) => context.fileUrl(c.req.raw, key))
+    return c.json(body, 200, { 'x-fal-request-id': done.id })
   })
 
   app.post('/queue/generate', async (c) => {

@@ -15,20 +15,21 @@ const readinessStatus: Record<BackendState, Readiness['status']> = {
 
 /** `/health`, `/ready`, `/metrics`, `/openapi.json` and `/docs`. */
 export function registerOpsRoutes(app: Hono, context: AppContext): void {
-  const { engine } = context
+  const { queue, metrics } = context
   let docsPage: string | undefined
 
   app.get('/health', (c) => c.json({ status: 'ok' as const }))
 
-  app.get('/ready', (c) => {
-    const status: Readiness['status'] = engine.draining ? 'draining' : readinessStatus[engine.backend.state()]
-    const body: Readiness = { status, backend: engine.backend.name, queue_depth: engine.queueDepth }
+  app.get('/ready', async (c) => {
+    const health = await queue.health()
+    const status: Readiness['status'] = health.draining ? 'draining' : readinessStatus[health.state]
+    const body: Readiness = { status, backend: health.backend, queue_depth: health.waiting }
     if (status === 'ready') return c.json(body)
     return c.json(body, 503, { 'Retry-After': '5' })
   })
 
   app.get('/metrics', (c) =>
-    c.text(engine.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
   )
 
   app.get('/openapi.json', (c) =>
