@@ -21,6 +21,7 @@ export default defineConfig({
         test: { name: 'server', include: ['packages/server/{src,test}/**/*.test.ts'], testTimeout: 30_000 },
       },
       { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'], testTimeout: 30_000 } },
+      { extends: true, test: { name: 'queue', include: ['test/queue/**/*.test.ts'], testTimeout: 30_000 } },
       { extends: true, test: { name: 'server-e2e', include: ['test/server/**/*.test.ts'], testTimeout: 60_000 } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
       {
@@ -36,6 +37,10 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 60_000 } },
+      {
+        extends: true,
+        test: { name: 'scale', include: ['test/scale/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
     ],
   },
 })

@@ -1,0 +1,116 @@
+import type {
+  JobError,
+  JobImage,
+  JobOwner,
+  JobRecord,
+  LogLine,
+  Progress,
+  ResolvedGenerateRequest,
+  Timings,
+} from '@genimage/core'
+import type { RawJob } from './scripts.js'
+
+/** What a BullMQ job carries: the owner and the validated request (never image bytes). */
+export interface JobData {
+  owner: JobOwner
+  input: ResolvedGenerateRequest
+}
+
+/** What a worker reports as BullMQ progress: the sampling step and the job's log lines so far. */
+export interface ProgressData extends Progress {
+  logs: LogLine[]
+}
+
+/** What a succeeded BullMQ job returns: the stored image (bytes in the store) and the worker-side timings. */
+export interface ResultData {
+  image: JobImage
+  timings: Pick<Timings, 'inference_ms' | 'encode_ms'>
+}
+
+/** Log lines kept per job at most (the newest). */
+export const MAX_LOG_LINES = 100
+
+const round = (ms: number): number => Math.round(ms * 10) / 10
+
+const parse = <T>(text: string): T | undefined => {
+  if (!text) return undefined
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The {@link JobError} a failed BullMQ job stands for: the JSON a worker failed it with, or (for failures BullMQ
+ * decided itself, such as a job that stalled on worker after worker) a 503 asking the caller to submit it again.
+ * @example jobErrorOfFailure('job stalled more than allowable limit').kind // 'dropped'
+ */
+export function jobErrorOfFailure(failedReason: string): JobError {
+  const error = parse<JobError>(failedReason)
+  if (error && typeof error.status === 'number' && typeof error.kind === 'string') return error
+  return {
+    status: 503,
+    kind: 'dropped',
+    message: `Request was dropped: ${failedReason || 'its worker was lost'}; submit it again`,
+    retryAfterS: 5,
+  }
+}
+
+/**
+ * The port's {@link JobRecord} of a job read with `readJob`, or `undefined` when it is not `owner`'s.
+ * @example const record = recordOf(await scripts.readJob(id), id, owner)
+ */
+export function recordOf(raw: RawJob | undefined, id: string, owner: JobOwner): JobRecord | undefined {
+  if (!raw) return undefined
+  if (raw.kind === 'cancelled') {
+    const record = parse<JobRecord>(raw.record)
+    return record?.owner === owner ? record : undefined
+  }
+  const data = parse<JobData>(raw.data)
+  if (!data || data.owner !== owner) return undefined
+  const acceptedAt = Number(raw.timestamp)
+  const totalSteps = data.input.num_inference_steps
+  const reported = parse<ProgressData>(raw.progress)
+  const progress: Progress = reported
+    ? { step: reported.step, total_steps: reported.total_steps }
+    : { step: 0, total_steps: totalSteps }
+  const base = { id, owner, input: data.input, progress, logs: reported?.logs ?? [], acceptedAt }
+  if (!raw.finishedOn) {
+    if (raw.position >= 0 || !raw.processedOn) {
+      return { ...base, state: 'IN_QUEUE', queuePosition: Math.max(0, raw.position) }
+    }
+    return { ...base, state: 'IN_PROGRESS', queuePosition: 0 }
+  }
+  const finishedAt = Number(raw.finishedOn)
+  const startedAt = raw.processedOn ? Number(raw.processedOn) : finishedAt
+  const result = raw.returnvalue ? parse<ResultData>(raw.returnvalue) : undefined
+  const timings = (inference: number, encode: number): Timings => ({
+    queue_ms: round(startedAt - acceptedAt),
+    inference_ms: round(inference),
+    encode_ms: round(encode),
+    total_ms: round(finishedAt - acceptedAt),
+  })
+  if (result) {
+    return {
+      ...base,
+      progress: { step: totalSteps, total_steps: totalSteps },
+      state: 'COMPLETED',
+      queuePosition: 0,
+      outcome: 'succeeded',
+      image: result.image,
+      timings: timings(result.timings.inference_ms, result.timings.encode_ms),
+      finishedAt,
+    }
+  }
+  const error = jobErrorOfFailure(raw.failedReason)
+  return {
+    ...base,
+    state: 'COMPLETED',
+    queuePosition: 0,
+    outcome: error.kind === 'cancelled' ? 'cancelled' : 'failed',
+    error,
+    timings: timings(finishedAt - startedAt, 0),
+    finishedAt,
+  }
+}

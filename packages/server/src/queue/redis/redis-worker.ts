@@ -1,0 +1,260 @@
+import { hostname } from 'node:os'
+import {
+  type Backend,
+  type ImageStore,
+  type JobError,
+  jobErrorOf,
+  jobErrors,
+  MetricsRegistry,
+  runJob,
+} from '@genimage/core'
+import { type Job, UnrecoverableError, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { openRedis } from './connection.js'
+import { type GenimageKeys, genimageKeys } from './keys.js'
+import { HEARTBEAT_MS, publishPresence, withdrawPresence } from './presence.js'
+import { type JobData, MAX_LOG_LINES, type ProgressData, type ResultData } from './records.js'
+import type { RedisQueueLocation } from './redis-job-queue.js'
+
+/** Options of {@link RedisQueueWorker}. */
+export interface RedisQueueWorkerOptions extends RedisQueueLocation {
+  /** The backend jobs run on; the worker runs `backend.concurrency` jobs at once. */
+  backend: Backend
+  /** Where images go (a directory every API node reads, or S3): never Redis. */
+  store: ImageStore
+  /** Longest a job may run before it fails with 504. @default 60000 */
+  jobTimeoutMs?: number
+  /**
+   * A worker that stops renewing its lock on a job for this long (killed, frozen, cut off) loses it: another worker
+   * runs it again under the same request id. Also the period of the stalled-job check. @default 30000
+   */
+  lockMs?: number
+  /** Registry this worker's metrics are recorded into. @default a new one */
+  metrics?: MetricsRegistry
+  /** Called when a job ran past its timeout (the server restarts a hung ComfyUI here). */
+  onJobTimeout?: (jobId: string) => void
+  /** Called once per job this worker finished (not when it was interrupted by a shutdown). */
+  onJobFinished?: (event: { id: string; error?: JobError; attempt: number }) => void
+  /** Called when Redis cannot be reached. */
+  onRedisError?: (error: Error) => void
+}
+
+/** What a worker reports on its own `/ready`. */
+export interface WorkerHealth {
+  /** The backend's state. */
+  state: ReturnType<Backend['state']>
+  /** Whether Redis is connected. */
+  redis: boolean
+  /** True once {@link RedisQueueWorker.drain} was called. */
+  draining: boolean
+  /** Jobs running now. */
+  running: number
+}
+
+/** Durations of recent successful jobs kept for the throughput estimate. */
+const RECENT_JOBS = 20
+
+/**
+ * Pulls jobs from the BullMQ queue and runs them on a backend with core's `runJob`, `backend.concurrency` at a time:
+ * progress and logs go to the job (and so to every API node's `watch`), images to the store, failures to the job
+ * as plain JSON. It stops a running job when its owner cancels it (a pub/sub message, and a marker it re-checks each
+ * second), publishes its presence and measured job durations for `/ready` and Retry-After, and on
+ * {@link drain} finishes its running jobs and takes no new ones. A killed worker's jobs run again elsewhere once its
+ * lock lapses (BullMQ's stalled-job check).
+ * @example
+ * const worker = new RedisQueueWorker({ url, backend, store })
+ * await worker.start()
+ */
+export class RedisQueueWorker {
+  /** This worker's id in Redis and in logs. */
+  readonly id = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`
+  /** The registry this worker records into. */
+  readonly metrics: MetricsRegistry
+  readonly #options: RedisQueueWorkerOptions
+  readonly #keys: GenimageKeys
+  readonly #redis: Redis
+  readonly #subscriber: Redis
+  readonly #worker: Worker<JobData, ResultData>
+  readonly #running = new Set<string>()
+  #recentMs: number[] = []
+  #heartbeat: NodeJS.Timeout | undefined
+  #draining = false
+  readonly #jobsTotal
+  readonly #errorsTotal
+  readonly #inference
+  readonly #queueWait
+
+  constructor(options: RedisQueueWorkerOptions) {
+    this.#options = options
+    const name = options.name ?? 'generate'
+    const prefix = options.prefix ?? 'genimage'
+    const lockMs = options.lockMs ?? 30_000
+    this.#keys = genimageKeys(prefix, name)
+    const onError = options.onRedisError
+    this.#redis = openRedis(options.url, { kind: 'commands', onError, name: `${prefix}:worker` })
+    this.#subscriber = openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-cancels` })
+    this.#worker = new Worker<JobData, ResultData>(name, (job, _token, signal) => this.#process(job, signal), {
+      connection: openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-jobs` }),
+      prefix,
+      name: this.id,
+      autorun: false,
+      concurrency: Math.max(1, options.backend.concurrency ?? 1),
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      maxStalledCount: 2,
+    })
+    this.#worker.on('error', (error) => onError?.(error))
+    this.metrics = options.metrics ?? new MetricsRegistry()
+    this.#jobsTotal = this.metrics.counter('genimage_jobs_total', 'Jobs this worker finished, by outcome.')
+    this.#errorsTotal = this.metrics.counter('genimage_errors_total', 'Jobs this worker failed, by kind.')
+    this.#inference = this.metrics.histogram('genimage_inference_seconds', 'Time jobs ran on the backend.')
+    this.#queueWait = this.metrics.histogram('genimage_queue_wait_seconds', 'Time jobs waited in the queue.')
+    this.metrics.gauge('genimage_jobs_running', 'Jobs running on this worker.', () => this.#running.size)
+  }
+
+  /** Listens for cancels and starts publishing presence; call {@link run} once the backend is ready. */
+  async start(): Promise<void> {
+    this.#subscriber.on('message', (_channel: string, id: string) => this.#cancel(id))
+    await this.#subscriber.subscribe(this.#keys.cancelChannel).catch(() => {})
+    this.#heartbeat = setInterval(() => void this.#beat(), HEARTBEAT_MS)
+    this.#heartbeat.unref()
+    await this.#beat()
+  }
+
+  /** Starts taking jobs (the backend must be ready). */
+  run(): void {
+    void this.#worker.run().catch((error: Error) => this.#options.onRedisError?.(error))
+    void this.#beat()
+  }
+
+  /** This worker's state for its `/ready`. */
+  health(): WorkerHealth {
+    return {
+      state: this.#options.backend.state(),
+      redis: this.#redis.status === 'ready',
+      draining: this.#draining,
+      running: this.#running.size,
+    }
+  }
+
+  /**
+   * Takes no new jobs and waits up to `graceMs` for the running ones to finish. Resolves with the number still
+   * running when the grace ran out: they stay locked until the process exits, then run again on another worker.
+   */
+  async drain(graceMs: number): Promise<number> {
+    this.#draining = true
+    await this.#beat()
+    let timer: NodeJS.Timeout | undefined
+    const graceOver = new Promise<number>((resolve) => {
+      timer = setTimeout(() => resolve(this.#running.size), graceMs)
+    })
+    const finished = this.#worker.close().then(() => 0)
+    const left = await Promise.race([finished, graceOver])
+    clearTimeout(timer)
+    return left
+  }
+
+  /** Stops beating, withdraws this worker's presence and closes its connections. */
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat)
+    await withdrawPresence(this.#redis, this.#keys, this.id).catch(() => {})
+    void this.#worker.close(true).catch(() => {})
+    this.#subscriber.disconnect()
+    this.#redis.disconnect()
+  }
+
+  async #process(job: Job<JobData, ResultData>, signal: AbortSignal | undefined): Promise<ResultData> {
+    const id = job.id!
+    const { input } = job.data
+    this.#running.add(id)
+    const progress: ProgressData = { step: 0, total_steps: input.num_inference_steps, logs: [] }
+    // Progress updates are chained (in order) and coalesced (the newest wins while one is in flight).
+    let reported = Promise.resolve()
+    let queued = false
+    const report = (): void => {
+      if (queued) return
+      queued = true
+      reported = reported
+        .then(() => {
+          queued = false
+          return job.updateProgress({ ...progress, logs: [...progress.logs] })
+        })
+        .catch(() => {})
+    }
+    try {
+      if (await this.#cancelled(id)) throw jobErrors.cancelled()
+      if (job.attemptsStarted > 1) {
+        progress.logs.push({
+          message: `Running again on worker ${this.id} (attempt ${job.attemptsStarted})`,
+          level: 'WARN',
+          timestamp: new Date().toISOString(),
+        })
+        report()
+      }
+      const startedAt = Date.now()
+      this.#queueWait.observe((startedAt - job.timestamp) / 1000)
+      const result = await runJob({
+        backend: this.#options.backend,
+        store: this.#options.store,
+        job: { id, input },
+        signal,
+        timeoutMs: this.#options.jobTimeoutMs ?? 60_000,
+        onProgress: (step, totalSteps) => {
+          progress.step = Math.max(0, Math.min(step, totalSteps))
+          progress.total_steps = Math.max(1, totalSteps)
+          report()
+        },
+        onLog: (line) => {
+          progress.logs = [...progress.logs, line].slice(-MAX_LOG_LINES)
+          report()
+        },
+        onTimeout: () => this.#options.onJobTimeout?.(id),
+      })
+      await reported
+      const durationMs = Date.now() - startedAt
+      this.#recentMs = [...this.#recentMs.slice(1 - RECENT_JOBS), durationMs]
+      this.#inference.observe(durationMs / 1000)
+      this.#jobsTotal.inc({ outcome: 'succeeded' })
+      this.#options.onJobFinished?.({ id, attempt: job.attemptsStarted })
+      return result
+    } catch (thrown) {
+      await reported
+      const error = jobErrorOf(thrown)
+      const attempts = job.opts.attempts ?? 1
+      // A backend that went away mid-job (ComfyUI restarting): BullMQ queues the job again, up to its attempts.
+      if (error.kind === 'unavailable' && job.attemptsMade + 1 < attempts) throw new Error(JSON.stringify(error))
+      this.#jobsTotal.inc({ outcome: error.kind === 'cancelled' ? 'cancelled' : 'failed' })
+      if (error.kind !== 'cancelled') this.#errorsTotal.inc({ kind: error.kind })
+      this.#options.onJobFinished?.({ id, error, attempt: job.attemptsStarted })
+      throw new UnrecoverableError(JSON.stringify(error))
+    } finally {
+      this.#running.delete(id)
+    }
+  }
+
+  /** Whether the job's owner cancelled it (false while Redis cannot say: the pub/sub message still reaches us). */
+  async #cancelled(id: string): Promise<boolean> {
+    return (await this.#redis.exists(this.#keys.cancelMarker(id)).catch(() => 0)) === 1
+  }
+
+  #cancel(id: string): void {
+    if (this.#running.has(id)) this.#worker.cancelJob(id, 'cancelled')
+  }
+
+  async #beat(): Promise<void> {
+    const mean =
+      this.#recentMs.length === 0 ? undefined : this.#recentMs.reduce((a, b) => a + b, 0) / this.#recentMs.length
+    const { backend } = this.#options
+    await publishPresence(this.#redis, this.#keys, {
+      id: this.id,
+      backend: backend.name,
+      state: backend.state(),
+      concurrency: Math.max(1, backend.concurrency ?? 1),
+      running: this.#running.size,
+      ...(mean === undefined ? {} : { meanJobMs: Math.round(mean) }),
+      draining: this.#draining,
+    }).catch(() => {})
+    // A cancel published while our subscriber was reconnecting is caught here, within a heartbeat.
+    for (const id of this.#running) if (await this.#cancelled(id)) this.#cancel(id)
+  }
+}

@@ -1,0 +1,117 @@
+import type { JobOwner, JobRecord, JobRecordListener } from '@genimage/core'
+import type { QueueEvents } from 'bullmq'
+
+/** Reads the current records of watched jobs (one pipeline); a missing one is `undefined`. */
+export type ReadRecords = (jobs: readonly { id: string; owner: JobOwner }[]) => Promise<(JobRecord | undefined)[]>
+
+interface Watched {
+  owner: JobOwner
+  listeners: Set<JobRecordListener>
+  /** The last record sent, as JSON, so that listeners only hear of changes. */
+  last: string
+  state: JobRecord['state']
+}
+
+/** Re-reads every watched job this often, in case an event was missed while Redis was unreachable. */
+const POLL_MS = 1000
+
+/** Events about one job, and events that move every queued job up. */
+const OWN_EVENTS = ['active', 'progress', 'completed', 'failed', 'removed', 'waiting', 'stalled'] as const
+const SHIFTING_EVENTS = new Set<string>(['active', 'removed'])
+
+/**
+ * Fans BullMQ's queue events out to the listeners of `watch` on this API node: an event about a watched job (or one
+ * that moves queued jobs up) marks it for a re-read; re-reads are coalesced into one pipeline per tick.
+ * @example const watchers = new JobWatchers(queueEvents, readRecords)
+ */
+export class JobWatchers {
+  readonly #jobs = new Map<string, Watched>()
+  readonly #dirty = new Set<string>()
+  readonly #read: ReadRecords
+  readonly #poll: NodeJS.Timeout
+  #flushing: Promise<void> | undefined
+  #scheduled = false
+
+  constructor(events: QueueEvents, read: ReadRecords) {
+    this.#read = read
+    for (const name of OWN_EVENTS) {
+      events.on(name, (args: unknown) => {
+        const jobId = (args as { jobId?: string }).jobId
+        if (jobId !== undefined && this.#jobs.has(jobId)) this.#mark(jobId)
+        if (SHIFTING_EVENTS.has(name)) this.#markQueued()
+      })
+    }
+    this.#poll = setInterval(() => {
+      for (const id of this.#jobs.keys()) this.#mark(id)
+    }, POLL_MS)
+    this.#poll.unref()
+  }
+
+  /** Jobs watched on this node. */
+  get size(): number {
+    return this.#jobs.size
+  }
+
+  /** Adds `listener` for job `record.id` (which it was just sent); returns the unsubscribe function. */
+  add(record: JobRecord, listener: JobRecordListener): () => void {
+    let watched = this.#jobs.get(record.id)
+    if (!watched) {
+      watched = { owner: record.owner, listeners: new Set(), last: JSON.stringify(record), state: record.state }
+      this.#jobs.set(record.id, watched)
+      // An event may have fired between the read that produced `record` and now.
+      this.#mark(record.id)
+    }
+    watched.listeners.add(listener)
+    const entry = watched
+    return () => {
+      entry.listeners.delete(listener)
+      if (entry.listeners.size === 0 && this.#jobs.get(record.id) === entry) this.#jobs.delete(record.id)
+    }
+  }
+
+  /** Stops polling and forgets every listener. */
+  close(): void {
+    clearInterval(this.#poll)
+    this.#jobs.clear()
+    this.#dirty.clear()
+  }
+
+  #markQueued(): void {
+    for (const [id, watched] of this.#jobs) if (watched.state === 'IN_QUEUE') this.#mark(id)
+  }
+
+  #mark(id: string): void {
+    this.#dirty.add(id)
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => void this.#flush())
+  }
+
+  async #flush(): Promise<void> {
+    await this.#flushing
+    this.#scheduled = false
+    if (this.#dirty.size === 0) return
+    const ids = [...this.#dirty].filter((id) => this.#jobs.has(id))
+    this.#dirty.clear()
+    const jobs = ids.map((id) => ({ id, owner: this.#jobs.get(id)!.owner }))
+    this.#flushing = this.#read(jobs).then(
+      (records) => {
+        for (const [index, record] of records.entries()) this.#deliver(ids[index]!, record)
+      },
+      // Redis unreachable: the poll retries once it is back.
+      () => {},
+    )
+    await this.#flushing
+  }
+
+  #deliver(id: string, record: JobRecord | undefined): void {
+    const watched = this.#jobs.get(id)
+    if (!watched || !record) return
+    const json = JSON.stringify(record)
+    if (json === watched.last) return
+    watched.last = json
+    watched.state = record.state
+    if (record.state === 'COMPLETED') this.#jobs.delete(id)
+    for (const listener of [...watched.listeners]) listener(record)
+  }
+}
