@@ -1,0 +1,69 @@
+import type { Backend, BackendImage, BackendJob, BackendState } from '@genimage/core'
+
+/** One job a {@link ManualBackend} is running, settled by the test. */
+export interface HeldJob {
+  readonly job: BackendJob
+  /** Finishes the job with a small PNG-labelled image whose bytes name the prompt. */
+  resolve(): void
+  /** Fails the job with `error`. */
+  reject(error: unknown): void
+}
+
+/** A backend whose jobs run until the test settles them, and whose state the test sets. */
+export interface ManualBackend {
+  readonly backend: Backend
+  /** Every job handed over so far, in order (a resubmitted job appears again). */
+  readonly started: HeldJob[]
+  /** Resolves with the `count`-th job handed over (1-based), once it is. */
+  nthStarted(count: number): Promise<HeldJob>
+  /** Sets what `state()` answers. */
+  setState(state: BackendState): void
+}
+
+/**
+ * A backend for queue tests: nothing happens until the test settles a job, so orders and positions are exact.
+ * @example const manual = manualBackend(); const first = await manual.nthStarted(1); first.resolve()
+ */
+export function manualBackend(options: { concurrency?: number } = {}): ManualBackend {
+  const started: HeldJob[] = []
+  const waiters: { count: number; resolve: (held: HeldJob) => void }[] = []
+  let state: BackendState = 'ready'
+  const backend: Backend = {
+    name: 'manual',
+    concurrency: options.concurrency ?? 1,
+    state: () => state,
+    run: (job) =>
+      new Promise<BackendImage>((resolve, reject) => {
+        job.signal.addEventListener('abort', () => reject(job.signal.reason), { once: true })
+        const held: HeldJob = {
+          job,
+          reject,
+          resolve: () =>
+            resolve({
+              bytes: new TextEncoder().encode(`image of ${job.input.prompt}`),
+              contentType: 'image/png',
+              width: job.input.width,
+              height: job.input.height,
+              inferenceMs: 1,
+              encodeMs: 1,
+            }),
+        }
+        started.push(held)
+        for (const waiter of waiters.filter((w) => w.count <= started.length)) {
+          waiters.splice(waiters.indexOf(waiter), 1)
+          waiter.resolve(started[waiter.count - 1]!)
+        }
+      }),
+  }
+  return {
+    backend,
+    started,
+    setState: (next) => {
+      state = next
+    },
+    nthStarted: (count) =>
+      started.length >= count
+        ? Promise.resolve(started[count - 1]!)
+        : new Promise((resolve) => waiters.push({ count, resolve })),
+  }
+}
