@@ -1,9 +1,16 @@
 import { join } from 'node:path'
 import { type Backend, createSyntheticBackend, type MetricsRegistry } from '@genimage/core'
 import type { Logger } from 'pino'
-import { createComfyBackend, installComfyNodes } from './comfyui/index.js'
+import {
+  createComfyBackend,
+  createComfyInstance,
+  createComfyPool,
+  type InstanceSlot,
+  installComfyNodes,
+  planInstances,
+  visibleGpus,
+} from './comfyui/index.js'
 import type { ServerConfig } from './config/index.js'
-import { createComfySupervisor } from './supervisor/index.js'
 import { DEFAULT_MODELS, ensureWeights, writeExtraModelPaths } from './weights/index.js'
 
 /** A backend plus what it takes to start and stop the processes behind it. */
@@ -21,7 +28,8 @@ export interface ConfiguredBackend {
 
 /**
  * Builds the backend the configuration asks for: synthetic when no ComfyUI is configured, ComfyUI at `COMFYUI_URL`
- * without supervision, or a supervised ComfyUI started from `COMFYUI_DIR` (weights ensured, our nodes installed).
+ * without supervision, or a pool of `GPUS × COMFYUI_PER_GPU` supervised ComfyUI instances started from `COMFYUI_DIR`
+ * (weights ensured, our nodes installed).
  * @example const configured = createBackendFromConfig(config, logger, engineMetrics)
  */
 export function createBackendFromConfig(
@@ -30,6 +38,12 @@ export function createBackendFromConfig(
   metrics: MetricsRegistry,
 ): ConfiguredBackend {
   const workflowDir = config.workflow
+  const comfyOptions = {
+    workflowDir,
+    fastPath: config.fastPath,
+    maxBatch: config.maxBatch,
+    warmSizes: config.warmSizes,
+  }
   if (config.backend === 'synthetic') {
     const backend = createSyntheticBackend({ stepMs: config.syntheticStepMs, overheadMs: config.syntheticStepMs })
     return {
@@ -43,7 +57,7 @@ export function createBackendFromConfig(
 
   const comfyLogger = logger.child({ component: 'comfyui-bridge' })
   if (config.comfyuiUrl) {
-    const backend = createComfyBackend({ baseUrl: config.comfyuiUrl, workflowDir, logger: comfyLogger })
+    const backend = createComfyBackend({ ...comfyOptions, baseUrl: config.comfyuiUrl, logger: comfyLogger })
     return {
       backend,
       description: `ComfyUI at ${config.comfyuiUrl} (not supervised)`,
@@ -56,42 +70,32 @@ export function createBackendFromConfig(
   const comfyuiDir = config.comfyuiDir!
   const modelsDir = config.modelsDir ?? join(comfyuiDir, 'models')
   const extraModelPaths = join(modelsDir, 'extra_model_paths.genimage.yaml')
-  const supervisor = createComfySupervisor({
-    command: config.comfyuiPython,
-    cwd: comfyuiDir,
-    port: config.comfyuiPort,
-    readinessTimeoutMs: config.comfyuiBootTimeoutMs,
-    extraArgs: ['--extra-model-paths-config', extraModelPaths, ...config.comfyuiArgs],
-    logger,
+  const slots = planInstances({
+    gpus: config.gpus ?? visibleGpus(),
+    perGpu: config.comfyuiPerGpu,
+    basePort: config.comfyuiPort,
+    comfyuiDir,
   })
-  const backend = createComfyBackend({ baseUrl: supervisor.baseUrl, workflowDir, logger: comfyLogger })
-  metrics.gauge(
-    'genimage_comfyui_restarts_total',
-    'Times ComfyUI was restarted by the supervisor.',
-    () => supervisor.restarts,
+  const instances = slots.map((slot) =>
+    createComfyInstance({
+      index: slot.index,
+      gpu: slot.gpu,
+      supervisor: {
+        command: config.comfyuiPython,
+        cwd: comfyuiDir,
+        port: slot.port,
+        readinessTimeoutMs: config.comfyuiBootTimeoutMs,
+        // The operator's COMFYUI_ARGS come last, so they win over ours.
+        extraArgs: ['--extra-model-paths-config', extraModelPaths, ...slot.args, ...config.comfyuiArgs],
+      },
+      backend: comfyOptions,
+      logger,
+    }),
   )
-  // Fire and forget: a stop() during the restart rejects it, and the supervisor logs its own failures.
-  const restartComfy = (reason: string): void => {
-    supervisor.restart(reason).catch(() => {})
-  }
-  let started = false
-  supervisor.on('restarting', ({ reason }) => {
-    if (started) backend.markRestarting(reason)
-  })
-  supervisor.on('ready', () => {
-    if (started) {
-      backend
-        .markRestarted()
-        .catch((error: Error) => logger.error({ err: error }, 'ComfyUI came back but the bridge could not resume'))
-    }
-  })
-  backend.onUnhealthy((reason) => {
-    logger.warn({ reason }, 'ComfyUI looks unhealthy; restarting it')
-    restartComfy(reason)
-  })
+  const pool = createComfyPool({ instances, metrics, logger: comfyLogger })
   return {
-    backend,
-    description: `ComfyUI supervised from ${comfyuiDir} (port ${config.comfyuiPort})`,
+    backend: pool,
+    description: `ComfyUI supervised from ${comfyuiDir}: ${describeSlots(slots)}`,
     async start() {
       if (config.skipWeightsDownload) {
         await writeExtraModelPaths({ dir: modelsDir, file: extraModelPaths })
@@ -99,17 +103,24 @@ export function createBackendFromConfig(
         await ensureWeights({ dir: modelsDir, models: DEFAULT_MODELS, logger, extraModelPathsFile: extraModelPaths })
       }
       await installComfyNodes(comfyuiDir)
-      await supervisor.start()
-      await backend.start()
-      started = true
+      await pool.start()
     },
     onJobTimeout(jobId) {
-      logger.warn({ jobId }, 'generation timed out; restarting ComfyUI in case it hangs')
-      restartComfy(`job ${jobId} timed out`)
+      logger.warn({ jobId }, 'generation timed out; restarting the ComfyUI instance that ran it, in case it hangs')
+      pool.onJobTimeout(jobId)
     },
-    async stop() {
-      await backend.close()
-      await supervisor.stop()
-    },
+    stop: () => pool.close(),
   }
+}
+
+/** `2 instances (GPU 0 ports 8188, 8190; GPU 1 port 8189)`, or `port 8188` for one. */
+function describeSlots(slots: readonly InstanceSlot[]): string {
+  if (slots.length === 1) {
+    const [slot] = slots
+    return `port ${slot!.port}${slot!.gpu !== undefined ? ` on GPU ${slot!.gpu}` : ''}`
+  }
+  const byGpu = new Map<string, number[]>()
+  for (const slot of slots) byGpu.set(slot.gpu ?? 'any', [...(byGpu.get(slot.gpu ?? 'any') ?? []), slot.port])
+  const parts = [...byGpu].map(([gpu, ports]) => `GPU ${gpu} port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`)
+  return `a pool of ${slots.length} instances (${parts.join('; ')})`
 }

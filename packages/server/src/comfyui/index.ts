@@ -31,6 +31,26 @@ export type { ImageInfo } from './image-info.js'
 export { imageInfo } from './image-info.js'
 export type { ComfyLogger } from './logger.js'
 export { silentLogger } from './logger.js'
+// Pools of instances
+export type {
+  ComfyInstance,
+  ComfyInstanceEvents,
+  ComfyInstanceOptions,
+  ComfyPool,
+  ComfyPoolOptions,
+  InstanceSlot,
+  InstanceState,
+  PlanOptions,
+} from './pool/index.js'
+export {
+  createComfyInstance,
+  createComfyPool,
+  gpuList,
+  InstanceLostError,
+  MAX_MOVES,
+  planInstances,
+  visibleGpus,
+} from './pool/index.js'
 export type { ComfyRunResult, RunOptions, RunPhase } from './prompt-run.js'
 // Protocol
 export type {

@@ -10,6 +10,7 @@ import {
   text,
   words,
 } from './types.js'
+import { gpuList } from '../comfyui/pool/plan.js'
 
 /** One configurable setting: an environment variable and the flag derived from it (`COMFYUI_DIR` → `--comfyui-dir`). */
 export interface OptionSpec<E extends string = string, T = unknown, D extends T | undefined = T | undefined> {
@@ -116,6 +117,16 @@ export const OPTIONS = [
     group: COMFY,
     default: 8188,
     description: 'Port ComfyUI listens on (loopback only).',
+  }),
+  option('GPUS', gpuList(), {
+    group: COMFY,
+    defaultText: '(visible GPUs: CUDA_VISIBLE_DEVICES, else nvidia-smi -L; none: one unpinned)',
+    description: 'GPUs to run ComfyUI on with COMFYUI_DIR, e.g. 0,1 (indices or UUIDs; each instance gets one as CUDA_VISIBLE_DEVICES).',
+  }),
+  option('COMFYUI_PER_GPU', integer(1, 16), {
+    group: COMFY,
+    default: 1,
+    description: 'Supervised ComfyUI instances per GPU; instance i listens on COMFYUI_PORT + i; jobs go to a free one.',
   }),
   option('COMFYUI_ARGS', words(), {
     group: COMFY,
