@@ -26,5 +26,5 @@ export function allowedMethods(routes: readonly Route[], path: string): string[]
     methods.add(route.method)
     if (route.method === 'GET') methods.add('HEAD')
   }
-  return [...methods].sort()
+  return [...methods]
 }

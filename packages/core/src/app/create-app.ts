@@ -155,7 +155,7 @@ export function createApp(options: AppOptions): Hono {
     const path = new URL(c.req.url).pathname
     const methods = allowedMethods(app.routes, path)
     if (methods.length > 0) {
-      const allow = [...methods, ...(corsOption === false ? [] : ['OPTIONS'])].join(', ')
+      const allow = [...methods, ...(corsOption === false ? [] : ['OPTIONS'])].sort().join(', ')
       return c.json({ detail: `Method ${c.req.method} is not allowed on ${path}; allowed: ${allow}` }, 405, {
         Allow: allow,
       })

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import { type Backend, BackendError } from '../backend.js'
+import { MemoryImageStore } from '../store/memory-store.js'
+import { createSyntheticBackend } from '../synthetic/synthetic-backend.js'
+import { resolveGenerateRequest } from '../validation/generate-request.js'
+import { jobErrors } from './errors.js'
+import { runJob } from './runner.js'
+
+const job = { id: 'job-1', input: resolveGenerateRequest({ prompt: 'a fox', seed: 3, width: 256, height: 256 }) }
+
+/** A backend that never finishes until aborted. */
+const hanging: Backend = {
+  name: 'hanging',
+  state: () => 'ready',
+  run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+}
+
+describe('runJob', () => {
+  it('puts the image in the store and returns its key, size and timings, with progress on the way', async () => {
+    const store = new MemoryImageStore()
+    const steps: number[] = []
+    const { image, timings } = await runJob({
+      backend: createSyntheticBackend(),
+      store,
+      job,
+      onProgress: (step) => steps.push(step),
+    })
+    expect(image).toMatchObject({ contentType: 'image/png', width: 256, height: 256 })
+    expect((await store.get(image.key))?.bytes.byteLength).toBe(image.fileSize)
+    expect(steps.at(-1)).toBe(job.input.num_inference_steps)
+    expect(timings.inference_ms).toBeGreaterThanOrEqual(0)
+  })
+
+  it('fails with a 504 JobError past timeoutMs, after aborting the backend and calling onTimeout', async () => {
+    let timedOut = false
+    const error = await runJob({
+      backend: hanging,
+      store: new MemoryImageStore(),
+      job,
+      timeoutMs: 20,
+      onTimeout: () => {
+        timedOut = true
+      },
+    }).catch((thrown: unknown) => thrown)
+    expect(error).toEqual(jobErrors.timedOut(20))
+    expect(timedOut).toBe(true)
+  })
+
+  it("fails with the caller's JobError when aborted with one, else as cancelled", async () => {
+    for (const [reason, expected] of [
+      [jobErrors.dropped(100), jobErrors.dropped(100)],
+      [new Error('bye'), jobErrors.cancelled()],
+    ] as const) {
+      const controller = new AbortController()
+      const running = runJob({ backend: hanging, store: new MemoryImageStore(), job, signal: controller.signal })
+      controller.abort(reason)
+      await expect(running).rejects.toEqual(expected)
+    }
+  })
+
+  it('maps a backend failure to a plain JobError by kind', async () => {
+    const failing: Backend = {
+      name: 'failing',
+      state: () => 'ready',
+      run: async () => {
+        throw new BackendError('out_of_memory', 'CUDA out of memory')
+      },
+    }
+    await expect(runJob({ backend: failing, store: new MemoryImageStore(), job })).rejects.toEqual({
+      status: 502,
+      kind: 'out_of_memory',
+      message: 'Generation failed, out of GPU memory: CUDA out of memory',
+    })
+  })
+})
