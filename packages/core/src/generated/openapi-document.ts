@@ -209,6 +209,32 @@ export const openApiDocument = {
                   }
                 }
               }
+            },
+            "links": {
+              "status": {
+                "operationId": "getQueueStatus",
+                "parameters": {
+                  "request_id": "$response.body#/request_id"
+                }
+              },
+              "statusStream": {
+                "operationId": "streamQueueStatus",
+                "parameters": {
+                  "request_id": "$response.body#/request_id"
+                }
+              },
+              "result": {
+                "operationId": "getQueueResult",
+                "parameters": {
+                  "request_id": "$response.body#/request_id"
+                }
+              },
+              "cancel": {
+                "operationId": "cancelQueueRequest",
+                "parameters": {
+                  "request_id": "$response.body#/request_id"
+                }
+              }
             }
           },
           "400": {
