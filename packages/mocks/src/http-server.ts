@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Readable } from 'node:stream'
 import { getResponse } from 'msw'
 import { createGenimageMock, type GenimageMock, type GenimageMockOptions } from './mock.js'
 
@@ -22,6 +21,65 @@ export interface MockHttpServer {
   close(): Promise<void>
 }
 
+/** Methods `fetch` cannot represent (a `Request` refuses them); the API answers them 405 like any unknown method. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
+/** Every method some route of the API answers (the `Allow` of a 405 for an unknown method, as the server sends). */
+const API_METHODS = 'GET, HEAD, OPTIONS, POST, PUT'
+/** A body the app did not read is read off up to this size, so the connection can serve its next request. */
+const MAX_DRAIN_BYTES = 8 * 1024 * 1024
+/** …and within this time; past either, the connection is closed. */
+const DRAIN_TIMEOUT_MS = 5000
+
+/**
+ * The request body as a web stream that reads only when pulled. Cancelling it (the app answered 413 early) stops
+ * the reading without destroying the socket: {@link readOff} then reads the rest off or closes the connection.
+ */
+const bodyOf = (incoming: IncomingMessage): ReadableStream<Uint8Array> => {
+  let cancelled = false
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        incoming.pause()
+        incoming.on('data', (chunk: Buffer) => {
+          if (cancelled) return
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+          if ((controller.desiredSize ?? 0) <= 0) incoming.pause()
+        })
+        incoming.once('end', () => !cancelled && controller.close())
+        incoming.once('error', (error) => !cancelled && controller.error(error))
+      },
+      pull() {
+        incoming.resume()
+      },
+      cancel() {
+        cancelled = true
+        incoming.pause()
+      },
+    },
+    { highWaterMark: 65_536, size: (chunk) => chunk.byteLength },
+  )
+}
+
+/** After the answer: reads off what is left of the body (so keep-alive goes on), or closes the connection. */
+const readOff = (incoming: IncomingMessage): void => {
+  if (incoming.complete || incoming.destroyed) return
+  let drained = 0
+  const close = (): void => {
+    clearTimeout(timer)
+    incoming.socket?.destroySoon()
+  }
+  const timer = setTimeout(close, DRAIN_TIMEOUT_MS)
+  timer.unref()
+  // The body stream stops listening: it would pause the socket again once its queue is full.
+  incoming.removeAllListeners('data')
+  incoming.on('data', (chunk: Buffer) => {
+    drained += chunk.byteLength
+    if (drained > MAX_DRAIN_BYTES) close()
+  })
+  incoming.once('end', () => clearTimeout(timer))
+  incoming.resume()
+}
+
 const toRequest = (incoming: IncomingMessage, origin: string): Request => {
   const headers = new Headers()
   for (const [name, value] of Object.entries(incoming.headers)) {
@@ -38,10 +96,19 @@ const toRequest = (incoming: IncomingMessage, origin: string): Request => {
     method,
     headers,
     signal: controller.signal,
-    body: hasBody ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : undefined,
+    body: hasBody ? bodyOf(incoming) : undefined,
     duplex: hasBody ? 'half' : undefined,
   } as RequestInit)
 }
+
+/** A request that `fetch` cannot represent: a forbidden method (405) or a target that is no URL (400). */
+const unrepresentable = (incoming: IncomingMessage): Response =>
+  FORBIDDEN_METHODS.has(incoming.method ?? '')
+    ? Response.json(
+        { detail: `Method ${incoming.method} is not allowed; allowed: ${API_METHODS}` },
+        { status: 405, headers: { allow: API_METHODS } },
+      )
+    : Response.json({ detail: `Bad request target: ${JSON.stringify(incoming.url)}` }, { status: 400 })
 
 const send = async (response: Response, outgoing: ServerResponse): Promise<void> => {
   outgoing.writeHead(response.status, Object.fromEntries(response.headers))
@@ -76,11 +143,19 @@ export async function startMockHttpServer(options: MockHttpServerOptions = {}): 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
   const genimage = createGenimageMock({ ...mockOptions, baseUrl: url })
   server.on('request', (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    outgoing.once('finish', () => readOff(incoming))
     void (async () => {
       try {
-        // Requests are answered as if addressed to `url`, whatever Host header the caller used.
+        let request: Request
+        try {
+          // Requests are answered as if addressed to `url`, whatever Host header the caller used.
+          request = toRequest(incoming, url)
+        } catch {
+          await send(unrepresentable(incoming), outgoing)
+          return
+        }
         const response =
-          (await getResponse(genimage.handlers, toRequest(incoming, url))) ??
+          (await getResponse(genimage.handlers, request)) ??
           Response.json({ detail: `Not found: ${incoming.method} ${incoming.url}` }, { status: 404 })
         await send(response, outgoing)
       } catch (error) {

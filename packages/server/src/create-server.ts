@@ -1,11 +1,10 @@
-import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp, type ImageStore, MemoryImageStore, MemoryJobQueue, MetricsRegistry } from '@genimage/core'
-import { createAdaptorServer } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { type ConfiguredBackend, createBackendFromConfig } from './backend-from-config.js'
 import type { ServerConfig } from './config/index.js'
+import { createHttpServer } from './http/create-http-server.js'
 import { createLogger } from './logger.js'
 import { findPlaygroundDir, registerPlayground } from './playground/index.js'
 import { createLocalDirStore, createS3Store } from './storage/index.js'
@@ -29,10 +28,16 @@ export interface GenimageServer {
   close(): Promise<void>
 }
 
-const createStore = (config: ServerConfig): ImageStore => {
+const createStore = (config: ServerConfig, logger: Logger): ImageStore => {
   if (config.s3) return createS3Store(config.s3)
-  if (config.filesDir) return createLocalDirStore(config.filesDir)
-  return new MemoryImageStore()
+  if (config.filesDir) {
+    return createLocalDirStore(config.filesDir, {
+      maxAgeMs: config.filesRetentionS * 1000,
+      maxBytes: config.filesMaxBytes,
+      onSweepError: (error) => logger.warn({ err: error }, `FILES_DIR sweep failed: ${error.message}`),
+    })
+  }
+  return new MemoryImageStore({ maxBytes: config.resultCacheBytes })
 }
 
 /**
@@ -47,13 +52,17 @@ export function createGenimageServer(
 ): GenimageServer {
   const metrics = new MetricsRegistry()
   const configured = createBackendFromConfig(config, logger, metrics)
-  const store = createStore(config)
+  const store = createStore(config, logger)
   const queue = new MemoryJobQueue({
     backend: configured.backend,
     store,
     metrics,
     maxQueueSize: config.maxQueue,
     jobTimeoutMs: config.jobTimeoutMs,
+    resultTtlMs: config.jobRetentionS * 1000,
+    maxFinishedJobs: config.maxRetainedJobs,
+    idempotencyTtlMs: config.idempotencyTtlS * 1000,
+    maxIdempotencyKeys: config.maxIdempotencyKeys,
     onJobTimeout: (jobId) => configured.onJobTimeout(jobId),
     onJobFinished: (job) =>
       logger.info(
@@ -75,12 +84,13 @@ export function createGenimageServer(
     apiKeys: config.apiKeys,
     maxBodyBytes: config.maxBodyBytes,
     publicBaseUrl: config.publicBaseUrl,
+    allowedHosts: config.allowedHosts,
     onRequest: (record) => logger.debug(record, `${record.method} ${record.route} ${record.status}`),
   })
   // The web playground (examples/web, when built) at `/`, after the API routes so that it never shadows them.
   const playground = findPlaygroundDir()
   if (playground) registerPlayground(app, playground)
-  const http = createAdaptorServer({ fetch: app.fetch }) as Server
+  const http = createHttpServer(app.fetch, config, logger)
   let ready: Promise<void> = Promise.resolve()
 
   return {

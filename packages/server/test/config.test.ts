@@ -71,6 +71,24 @@ describe('loadConfig: defaults and sources', () => {
     })
   })
 
+  it('has documented limits and retention defaults', () => {
+    expect(run([])).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 10_000,
+      metricsPublic: false,
+      allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+      filesRetentionS: 86_400,
+      filesMaxBytes: 1024 * 1024 * 1024,
+      jobRetentionS: 3600,
+      maxRetainedJobs: 10_000,
+      resultCacheBytes: 256 * 1024 * 1024,
+      idempotencyTtlS: 86_400,
+      maxIdempotencyKeys: 10_000,
+    })
+  })
+
   it('types every key from the option table', () => {
     expectTypeOf<ServerConfig['port']>().toEqualTypeOf<number>()
     expectTypeOf<ServerConfig['comfyuiDir']>().toEqualTypeOf<string | undefined>()
@@ -144,6 +162,17 @@ describe('loadConfig: bad input', () => {
     expect(error.option).toBe(option)
     expect(error.exitCode).toBe(2)
     expect(error.message).toContain(message)
+  })
+
+  it('rejects a headers timeout longer than the request timeout, naming both settings', () => {
+    const error = failure([], { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '15000' })
+    expect(error.message).toMatch(/HEADERS_TIMEOUT_MS \(20000\) must not exceed REQUEST_TIMEOUT_MS \(15000\)/)
+    expect(error.option).toBe('--headers-timeout-ms')
+  })
+
+  it('rejects a result budget under 1 MiB and a negative file budget', () => {
+    expect(failure([], { RESULT_CACHE_BYTES: '1000' }).message).toMatch(/RESULT_CACHE_BYTES.*from 1048576/)
+    expect(failure(['--files-max-bytes', '-1']).message).toMatch(/--files-max-bytes "-1"/)
   })
 
   it('rejects a COMFYUI_DIR that does not exist', () => {

@@ -121,6 +121,13 @@ function derive(values: OptionValues): ServerConfig {
       '--comfyui-url',
     )
   }
+  if (values.headersTimeoutMs > values.requestTimeoutMs) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${values.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${values.requestTimeoutMs}): the headers are part of the request`,
+      '--headers-timeout-ms',
+      String(values.headersTimeoutMs),
+    )
+  }
   const backend = values.comfyuiDir || values.comfyuiUrl ? 'comfyui' : 'synthetic'
   const modelsDir = values.modelsDir ?? (values.comfyuiDir ? join(values.comfyuiDir, 'models') : undefined)
   let s3: S3Settings | undefined

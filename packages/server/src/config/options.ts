@@ -1,3 +1,4 @@
+import { gpuList } from '../comfyui/pool/plan.js'
 import {
   boolean,
   existingDirectory,
@@ -10,7 +11,6 @@ import {
   text,
   words,
 } from './types.js'
-import { gpuList } from '../comfyui/pool/plan.js'
 
 /** One configurable setting: an environment variable and the flag derived from it (`COMFYUI_DIR` → `--comfyui-dir`). */
 export interface OptionSpec<E extends string = string, T = unknown, D extends T | undefined = T | undefined> {
@@ -51,6 +51,10 @@ const HTTP = 'HTTP API'
 const COMFY = 'ComfyUI'
 const WEIGHTS = 'Model weights'
 const STORAGE = 'Image storage'
+const RETENTION = 'Retention'
+
+const MIB = 1024 * 1024
+const DAY_S = 86_400
 
 /**
  * Every setting of the server, in one table: `--help`, the docs table, parsing and the config type come from it.
@@ -93,6 +97,39 @@ export const OPTIONS = [
     default: 30_000,
     description: 'On SIGTERM, time to finish running jobs before ComfyUI is stopped.',
   }),
+  option('HEADERS_TIMEOUT_MS', integer(1000, 600_000), {
+    group: HTTP,
+    default: 10_000,
+    description: 'A client must send its request headers within this time, else it gets 408 and is disconnected.',
+  }),
+  option('REQUEST_TIMEOUT_MS', integer(1000, 3_600_000), {
+    group: HTTP,
+    default: 30_000,
+    description: 'A client must send its whole request (headers and body) within this time, else 408 and disconnect.',
+  }),
+  option('KEEP_ALIVE_TIMEOUT_MS', integer(0, 600_000), {
+    group: HTTP,
+    default: 5000,
+    description:
+      'An idle keep-alive connection is closed after this time; behind a load balancer, exceed its idle timeout.',
+  }),
+  option('MAX_CONNECTIONS', integer(1, 1_000_000), {
+    group: HTTP,
+    default: 10_000,
+    description: 'Open connections at most; further ones are closed at once until some end.',
+  }),
+  option('METRICS_PUBLIC', boolean(), {
+    group: HTTP,
+    default: false,
+    description:
+      'Serve /metrics without an API key when API_KEYS is set (else scrapers send Authorization: Bearer <key>).',
+  }),
+  option('ALLOWED_HOSTS', list(), {
+    group: HTTP,
+    default: ['localhost', '127.0.0.1', '[::1]'],
+    description:
+      "Hosts accepted in the Host header (exact name, .example.com with subdomains, * any); others get 400. PUBLIC_BASE_URL's host is always accepted.",
+  }),
   option('LOG_LEVEL', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], '<level>'), {
     group: HTTP,
     default: 'info',
@@ -121,7 +158,8 @@ export const OPTIONS = [
   option('GPUS', gpuList(), {
     group: COMFY,
     defaultText: '(visible GPUs: CUDA_VISIBLE_DEVICES, else nvidia-smi -L; none: one unpinned)',
-    description: 'GPUs to run ComfyUI on with COMFYUI_DIR, e.g. 0,1 (indices or UUIDs; each instance gets one as CUDA_VISIBLE_DEVICES).',
+    description:
+      'GPUs to run ComfyUI on with COMFYUI_DIR, e.g. 0,1 (indices or UUIDs; each instance gets one as CUDA_VISIBLE_DEVICES).',
   }),
   option('COMFYUI_PER_GPU', integer(1, 16), {
     group: COMFY,
@@ -166,7 +204,18 @@ export const OPTIONS = [
   option('FILES_DIR', path(), {
     group: STORAGE,
     defaultText: '(in memory)',
-    description: 'Directory for images with STORAGE=local; unset: kept in memory (LRU, 256 MiB).',
+    description: 'Directory for images with STORAGE=local; unset: kept in memory (LRU, RESULT_CACHE_BYTES).',
+  }),
+  option('FILES_RETENTION_S', integer(0, 3650 * DAY_S), {
+    group: STORAGE,
+    default: DAY_S,
+    description: 'Images under FILES_DIR older than this are deleted and answer 404 (0: kept whatever their age).',
+  }),
+  option('FILES_MAX_BYTES', integer(0, Number.MAX_SAFE_INTEGER), {
+    group: STORAGE,
+    default: 1024 * MIB,
+    defaultText: '1073741824 (1 GiB)',
+    description: 'Disk budget of FILES_DIR: past it, the oldest images are deleted first (0: no budget).',
   }),
   option('S3_ENDPOINT', httpUrl(), {
     group: STORAGE,
@@ -202,6 +251,33 @@ export const OPTIONS = [
     group: STORAGE,
     defaultText: '(true with S3_ENDPOINT)',
     description: 'Path-style URLs (endpoint/bucket/key) instead of virtual-hosted (bucket.endpoint/key).',
+  }),
+  option('JOB_RETENTION_S', integer(1, 30 * DAY_S), {
+    group: RETENTION,
+    default: 3600,
+    description: 'A finished job (status and result) stays readable this long, then answers 404.',
+  }),
+  option('MAX_RETAINED_JOBS', integer(1, 1_000_000), {
+    group: RETENTION,
+    default: 10_000,
+    description: 'Finished jobs kept at most; past it the oldest are forgotten first.',
+  }),
+  option('RESULT_CACHE_BYTES', integer(MIB, Number.MAX_SAFE_INTEGER), {
+    group: RETENTION,
+    default: 256 * MIB,
+    defaultText: '268435456 (256 MiB)',
+    description:
+      'Memory budget for images kept in memory (without FILES_DIR or S3), sync_mode answers included; least recently used go first.',
+  }),
+  option('IDEMPOTENCY_TTL_S', integer(1, 30 * DAY_S), {
+    group: RETENTION,
+    default: DAY_S,
+    description: 'An Idempotency-Key is remembered this long after its job was accepted.',
+  }),
+  option('MAX_IDEMPOTENCY_KEYS', integer(1, 1_000_000), {
+    group: RETENTION,
+    default: 10_000,
+    description: 'Idempotency keys remembered at most; past it the oldest are forgotten first.',
   }),
 ] as const
 

@@ -4,7 +4,10 @@
  */
 
 export { assertKeyMatches, contentTypeOfKey, IMAGE_KEY_PATTERN, InvalidImageKeyError, isImageKey } from './keys.js'
+export type { LocalDirStore, LocalDirStoreOptions } from './local-dir-store.js'
 export { createLocalDirStore } from './local-dir-store.js'
+export type { RetentionOptions } from './retention.js'
+export { FileRetention } from './retention.js'
 export type { S3Client, S3StoreOptions } from './s3-store.js'
 export { createS3Store, S3Error, s3Request } from './s3-store.js'
 export type { AwsCredentials, SignRequestInput } from './sigv4.js'
