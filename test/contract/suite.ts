@@ -11,6 +11,9 @@ const prompt = (label: string): string => {
 
 const SLOW_BODY = { width: 1024, height: 1024, num_inference_steps: 4 }
 
+/** The queue limit of the slow group. */
+const MAX_QUEUE = 2
+
 interface Api {
   target: RunningTarget
   request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>
@@ -271,20 +274,6 @@ export function defineContractSuite(target: ContractTarget): void {
           })
         })
 
-        it('streams status events over SSE until COMPLETED', async () => {
-          const { request_id } = (await (
-            await api().submit({ prompt: prompt('sse'), num_inference_steps: 2 })
-          ).json()) as Record<string, string>
-          const response = await api().request(`/queue/requests/${request_id}/status/stream`)
-          expect(response.status).toBe(200)
-          expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
-          const events = await readSse(response)
-          expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', request_id, outcome: 'succeeded' })
-          for (const event of events.filter((e) => e.status === 'IN_PROGRESS')) {
-            expect(event.progress).toMatchObject({ total_steps: 2 })
-          }
-        })
-
         it('joins the first request when an Idempotency-Key repeats with the same body', async () => {
           const key = `contract-${Date.now()}-${Math.random()}`
           const body = { prompt: prompt('idempotent'), width: 256, height: 256 }
@@ -308,10 +297,29 @@ export function defineContractSuite(target: ContractTarget): void {
     })
 
     describe('queue with slow generations', () => {
-      withTarget(target, { slow: true, maxQueueSize: 2 }, (api) => {
+      withTarget(target, { slow: true, maxQueueSize: MAX_QUEUE }, (api) => {
         const cancelAll = async (ids: string[]) => {
           for (const id of ids) await api().request(`/queue/requests/${id}/cancel`, { method: 'PUT' })
         }
+
+        it('streams status events over SSE: IN_PROGRESS with step progress before COMPLETED', async () => {
+          const { request_id } = (await (await api().submit({ prompt: prompt('sse'), ...SLOW_BODY })).json()) as Record<
+            string,
+            string
+          >
+          const response = await api().request(`/queue/requests/${request_id}/status/stream`)
+          expect(response.status).toBe(200)
+          expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
+          const events = await readSse(response)
+          expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', request_id, outcome: 'succeeded' })
+          const progressed = events
+            .slice(0, -1)
+            .filter((event) => event.status === 'IN_PROGRESS' && (event.progress as { step: number }).step >= 1)
+          expect(progressed.length).toBeGreaterThanOrEqual(1)
+          for (const event of events.filter((e) => e.status === 'IN_PROGRESS')) {
+            expect(event.progress).toMatchObject({ total_steps: SLOW_BODY.num_inference_steps })
+          }
+        })
 
         it('reports queue positions, cancels a queued request and a running one', async () => {
           const ids: string[] = []
@@ -343,18 +351,27 @@ export function defineContractSuite(target: ContractTarget): void {
           await cancelAll(ids)
         })
 
-        it('answers 429 with Retry-After when the queue is full', async () => {
+        it('answers 429 with Retry-After to exactly the first submit past the queue limit', async () => {
           const ids: string[] = []
-          let rejected: Response | undefined
-          for (let index = 0; index < 8 && !rejected; index += 1) {
+          // Jobs the backend runs at once do not wait; count only those that report IN_QUEUE.
+          let waiting = 0
+          for (let index = 0; index < 16 && waiting < MAX_QUEUE; index += 1) {
             const response = await api().submit({ prompt: prompt(`full ${index}`), ...SLOW_BODY })
-            if (response.status === 429) rejected = response
-            else ids.push(((await response.json()) as { request_id: string }).request_id)
+            expect(response.status).toBe(202)
+            const id = ((await response.json()) as { request_id: string }).request_id
+            ids.push(id)
+            const status = (await (await api().request(`/queue/requests/${id}/status`)).json()) as Record<string, any>
+            if (status.status === 'IN_QUEUE') {
+              expect(status.queue_position).toBe(waiting)
+              waiting += 1
+            }
           }
-          expect(rejected?.status).toBe(429)
-          expect(Number(rejected!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
-          expectRequestId(rejected!)
-          expect(((await rejected!.json()) as { detail: string }).detail).toMatch(/queue/i)
+          expect(waiting).toBe(MAX_QUEUE)
+          const rejected = await api().submit({ prompt: prompt('one past the limit'), ...SLOW_BODY })
+          expect(rejected.status).toBe(429)
+          expect(Number(rejected.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+          expectRequestId(rejected)
+          expect(((await rejected.json()) as { detail: string }).detail).toMatch(/queue is full/i)
           await cancelAll(ids)
         })
       })
@@ -386,6 +403,80 @@ export function defineContractSuite(target: ContractTarget): void {
           const viaBearer = await api().submit({ prompt: prompt('auth') }, { authorization: 'Bearer contract-key' })
           expect(viaBearer.status).toBe(202)
           expect((await api().request('/health')).status).toBe(200)
+        })
+      })
+    })
+
+    describe('isolation between API keys', () => {
+      withTarget(target, { apiKeys: ['contract-key-a', 'contract-key-b'] }, (api) => {
+        const as = (key: string) => ({ authorization: `Bearer ${key}` })
+
+        it('answers 404 to another key on every queue route, as for an unknown id, and leaves the job alone', async () => {
+          const submitted = await api().submit(
+            { prompt: prompt('isolated'), width: 256, height: 256 },
+            as('contract-key-a'),
+          )
+          expect(submitted.status).toBe(202)
+          const { request_id: id } = (await submitted.json()) as { request_id: string }
+          const cancel = await api().request(`/queue/requests/${id}/cancel`, {
+            method: 'PUT',
+            headers: as('contract-key-b'),
+          })
+          expect(cancel.status).toBe(404)
+          expect(await cancel.json()).toEqual({ status: 'NOT_FOUND', detail: `Request ${id} not found` })
+          for (const path of [
+            `/queue/requests/${id}/status`,
+            `/queue/requests/${id}/status/stream`,
+            `/queue/requests/${id}`,
+          ]) {
+            const asB = await api().request(path, { headers: as('contract-key-b') })
+            expect(asB.status, path).toBe(404)
+            expect(((await asB.json()) as { detail: string }).detail).toBe(`Request ${id} not found`)
+          }
+          const stream = await api().request(`/queue/requests/${id}/status/stream`, { headers: as('contract-key-a') })
+          expect((await readSse(stream)).at(-1)).toMatchObject({ status: 'COMPLETED', outcome: 'succeeded' })
+          const result = await api().request(`/queue/requests/${id}`, { headers: as('contract-key-a') })
+          expect(result.status).toBe(200)
+        })
+
+        it("scopes Idempotency-Key to the API key: B reusing A's key starts B's own job, never a 409", async () => {
+          const key = `shared-${Date.now()}`
+          const first = await api().submit(
+            { prompt: prompt('idem a') },
+            { ...as('contract-key-a'), 'idempotency-key': key },
+          )
+          const second = await api().submit(
+            { prompt: prompt('idem b') },
+            { ...as('contract-key-b'), 'idempotency-key': key },
+          )
+          expect(first.status).toBe(202)
+          expect(second.status).toBe(202)
+          const firstId = ((await first.json()) as { request_id: string }).request_id
+          const secondId = ((await second.json()) as { request_id: string }).request_id
+          expect(secondId).not.toBe(firstId)
+          const again = await api().submit(
+            { prompt: prompt('idem b again') },
+            { ...as('contract-key-a'), 'idempotency-key': key },
+          )
+          expect(again.status).toBe(409)
+        })
+
+        it.each([
+          ['empty', ''],
+          ['256 characters long', 'k'.repeat(256)],
+          ['not printable ASCII', 'key\twith-a-tab'],
+        ])('answers 400 to an Idempotency-Key that is %s', async (_label, key) => {
+          for (const send of [api().generate, api().submit]) {
+            const response = await send(
+              { prompt: prompt('bad key') },
+              { ...as('contract-key-a'), 'idempotency-key': key },
+            )
+            expect(response.status).toBe(400)
+            expectRequestId(response)
+            expect(((await response.json()) as { detail: string }).detail).toMatch(
+              /^Idempotency-Key must be 1 to 255 printable ASCII characters/,
+            )
+          }
         })
       })
     })
