@@ -157,6 +157,49 @@ describe('scenarios', () => {
   })
 })
 
+describe('scenario wording', () => {
+  it('rateLimited answers as the queue itself does when it is full: same status, wording and Retry-After', async () => {
+    const other = createGenimageMock({ baseUrl: 'https://full.genimage.test', mode: 'manual', maxQueueSize: 1 })
+    server.use(...other.handlers)
+    const submitTo = (base: string) =>
+      fetch(`${base}/queue/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'p' }),
+      })
+    await submitTo('https://full.genimage.test')
+    await submitTo('https://full.genimage.test')
+    const real = await submitTo('https://full.genimage.test')
+    expect(real.status).toBe(429)
+    const realDetail = ((await real.json()) as { detail: string }).detail
+    server.use(...genimage.scenarios.rateLimited({ retryAfter: Number(real.headers.get('retry-after')) }))
+    const scenario = await submitTo(baseUrl)
+    expect(scenario.status).toBe(429)
+    expect(scenario.headers.get('retry-after')).toBe(real.headers.get('retry-after'))
+    // The mock above has maxQueueSize 1, this one the default 64: only the count differs.
+    expect(((await scenario.json()) as { detail: string }).detail).toBe(
+      realDetail.replace('(1 waiting)', '(64 waiting)'),
+    )
+    await other.controls.finish()
+  })
+
+  it('serverError 504 answers in the words of a real job timeout', async () => {
+    const slow = createGenimageMock({ baseUrl: 'https://slow.genimage.test', mode: 'manual', jobTimeoutMs: 30 })
+    server.use(...slow.handlers)
+    const real = await fetch('https://slow.genimage.test/generate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'held until it times out' }),
+    })
+    expect(real.status).toBe(504)
+    const realDetail = ((await real.json()) as { detail: string }).detail
+    server.use(...genimage.scenarios.serverError({ status: 504 }))
+    const scenario = await post('/generate', { prompt: 'p' })
+    expect(scenario.status).toBe(504)
+    expect(((await scenario.json()) as { detail: string }).detail).toBe(realDetail.replace('30 ms', '60000 ms'))
+  })
+})
+
 describe('createGenimageMock options', () => {
   it('rejects a relative baseUrl outside a browser with a clear message', () => {
     expect(() => createGenimageMock({ baseUrl: 'api' })).toThrow(/absolute http\(s\) URL/)
