@@ -546,7 +546,7 @@ export const openApiDocument = {
           "files"
         ],
         "summary": "A stored image",
-        "description": "Keys are content-addressed and never change, so responses are cacheable forever.",
+        "description": "Keys are content-addressed and never change, so responses are cacheable forever. Files need no API key: a key\nis a hash of the image, known only to whoever got the image (or could make the same one), so a file URL is a\ncapability, like a presigned URL. Two API keys that get the same bytes get the same key.\n",
         "security": [],
         "parameters": [
           {
@@ -800,11 +800,12 @@ export const openApiDocument = {
         "name": "Idempotency-Key",
         "in": "header",
         "required": false,
-        "description": "Makes the request safe to retry. The same key with the same body answers with the first request's outcome\nand generates once; the same key with a different body answers 409. Keys are kept for 24 hours.\n",
+        "description": "Makes the request safe to retry. The same key with the same body answers with the first request's outcome\nand generates once (a failed or cancelled request runs again); the same key with a different body answers\n409. Keys are 1 to 255 printable ASCII characters (space to `~`); an empty or longer key, or one with other\ncharacters, answers 400 (HTTP strips spaces at either end of a header value). Keys belong to the API key\nthat sent them: another API key using the same Idempotency-Key starts its own request and never learns of\nthe first. The server remembers keys for 24 hours\nby default, and a bounded number of them (10,000 by default; the oldest are forgotten first).\n",
         "schema": {
           "type": "string",
           "minLength": 1,
-          "maxLength": 255
+          "maxLength": 255,
+          "pattern": "^[\\x21-\\x7E]([\\x20-\\x7E]{0,253}[\\x21-\\x7E])?$"
         },
         "example": "5f0c7a1e-3b7d-4f8a-9a0e-2d6c1b9e8f71"
       },
@@ -884,7 +885,7 @@ export const openApiDocument = {
         }
       },
       "NotFound": {
-        "description": "No such request id or file.",
+        "description": "No such request id or file. A request submitted with another API key answers exactly as an unknown id: each\nAPI key sees only its own requests. Finished requests are forgotten after the retention period (1 hour and\n10,000 requests by default).\n",
         "headers": {
           "x-request-id": {
             "$ref": "#/components/headers/RequestId"

@@ -136,7 +136,9 @@ export type paths = {
         };
         /**
          * A stored image
-         * @description Keys are content-addressed and never change, so responses are cacheable forever.
+         * @description Keys are content-addressed and never change, so responses are cacheable forever. Files need no API key: a key
+         *     is a hash of the image, known only to whoever got the image (or could make the same one), so a file URL is a
+         *     capability, like a presigned URL. Two API keys that get the same bytes get the same key.
          */
         get: operations["getFile"];
         put?: never;
@@ -465,7 +467,11 @@ export type components = {
                 "application/json": components["schemas"]["ErrorMessage"];
             };
         };
-        /** @description No such request id or file. */
+        /**
+         * @description No such request id or file. A request submitted with another API key answers exactly as an unknown id: each
+         *     API key sees only its own requests. Finished requests are forgotten after the retention period (1 hour and
+         *     10,000 requests by default).
+         */
         NotFound: {
             headers: {
                 "x-request-id": components["headers"]["RequestId"];
@@ -637,7 +643,12 @@ export type components = {
     parameters: {
         /**
          * @description Makes the request safe to retry. The same key with the same body answers with the first request's outcome
-         *     and generates once; the same key with a different body answers 409. Keys are kept for 24 hours.
+         *     and generates once (a failed or cancelled request runs again); the same key with a different body answers
+         *     409. Keys are 1 to 255 printable ASCII characters (space to `~`); an empty or longer key, or one with other
+         *     characters, answers 400 (HTTP strips spaces at either end of a header value). Keys belong to the API key
+         *     that sent them: another API key using the same Idempotency-Key starts its own request and never learns of
+         *     the first. The server remembers keys for 24 hours
+         *     by default, and a bounded number of them (10,000 by default; the oldest are forgotten first).
          * @example 5f0c7a1e-3b7d-4f8a-9a0e-2d6c1b9e8f71
          */
         IdempotencyKey: string;
@@ -663,7 +674,12 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the request safe to retry. The same key with the same body answers with the first request's outcome
-                 *     and generates once; the same key with a different body answers 409. Keys are kept for 24 hours.
+                 *     and generates once (a failed or cancelled request runs again); the same key with a different body answers
+                 *     409. Keys are 1 to 255 printable ASCII characters (space to `~`); an empty or longer key, or one with other
+                 *     characters, answers 400 (HTTP strips spaces at either end of a header value). Keys belong to the API key
+                 *     that sent them: another API key using the same Idempotency-Key starts its own request and never learns of
+                 *     the first. The server remembers keys for 24 hours
+                 *     by default, and a bounded number of them (10,000 by default; the oldest are forgotten first).
                  * @example 5f0c7a1e-3b7d-4f8a-9a0e-2d6c1b9e8f71
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -707,7 +723,12 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the request safe to retry. The same key with the same body answers with the first request's outcome
-                 *     and generates once; the same key with a different body answers 409. Keys are kept for 24 hours.
+                 *     and generates once (a failed or cancelled request runs again); the same key with a different body answers
+                 *     409. Keys are 1 to 255 printable ASCII characters (space to `~`); an empty or longer key, or one with other
+                 *     characters, answers 400 (HTTP strips spaces at either end of a header value). Keys belong to the API key
+                 *     that sent them: another API key using the same Idempotency-Key starts its own request and never learns of
+                 *     the first. The server remembers keys for 24 hours
+                 *     by default, and a bounded number of them (10,000 by default; the oldest are forgotten first).
                  * @example 5f0c7a1e-3b7d-4f8a-9a0e-2d6c1b9e8f71
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
