@@ -1,10 +1,11 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import type { MockHttpServer } from '@genimage/mocks/node'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createExpressProxy } from './express.js'
-import { clientThrough, everything, KEY, startUpstream } from './test-helpers.js'
+import { clientThrough, everything, KEY, observed, startUpstream, streamsAndPolls } from './test-helpers.js'
 
 let upstream: MockHttpServer
 let server: Server
@@ -45,7 +46,8 @@ describe('createExpressProxy in a real Express app', () => {
   })
 
   it('follows a queued generation over SSE through Express to the result', async () => {
-    const client = clientThrough(upstream.url, `${app}/api/genimage`, signedIn)
+    const browser = observed(signedIn)
+    const client = clientThrough(upstream.url, `${app}/api/genimage`, browser.fetch)
     const statuses: string[] = []
     const result = await client.subscribe(
       { prompt: 'queued through express', num_inference_steps: 4 },
@@ -53,6 +55,11 @@ describe('createExpressProxy in a real Express app', () => {
     )
     expect(result.image.width).toBe(512)
     expect(statuses.at(-1)).toBe('COMPLETED')
+    const { streams, polls } = streamsAndPolls(browser.calls)
+    expect(streams).toEqual([
+      expect.objectContaining({ status: 200, contentType: expect.stringMatching(/^text\/event-stream/) }),
+    ])
+    expect(polls).toEqual([])
   })
 
   it('serves the image at the proxy path, so <img src="/api/genimage/files/…"> works', async () => {
@@ -98,6 +105,20 @@ describe('createExpressProxy in a real Express app', () => {
     })
     expect(response.status).toBe(200)
     expect((await response.json()).image).toMatchObject({ width: 256, height: 256 })
+  })
+
+  it('answers 400, not 500, to a Host header that makes no URL', async () => {
+    const socket = connect(Number(new URL(app).port), '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString()
+    })
+    socket.write(
+      'GET /api/genimage/queue/requests/abc HTTP/1.1\r\nHost: a b\r\nCookie: user=ada\r\nConnection: close\r\n\r\n',
+    )
+    await new Promise((resolve) => socket.once('close', resolve))
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect(answer).toContain('Host header')
   })
 
   it('answers 413 to a body over the cap', async () => {

@@ -92,8 +92,18 @@ export function createExpressProxy(options: ProxyOptions): ExpressMiddleware {
     const mounted = req.baseUrl !== undefined && req.baseUrl !== '' && req.url !== undefined
     const path = mounted ? req.url!.split('?')[0] : undefined
     void (async () => {
-      const response = await handler(toRequest(req, controller.signal), { path })
-      await send(response, res)
+      let request: Request
+      try {
+        request = toRequest(req, controller.signal)
+      } catch {
+        // `Host: a b` and the like make no URL: the caller's mistake, not the proxy's.
+        await send(
+          Response.json({ detail: 'Bad request: the Host header or the URL is not valid' }, { status: 400 }),
+          res,
+        )
+        return
+      }
+      await send(await handler(request, { path }), res)
     })().catch((error: unknown) => {
       if (!res.headersSent) next(error)
       else res.destroy(error as Error)

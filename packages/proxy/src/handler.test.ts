@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { AuthenticationError, createClient } from '@genimage/client'
 import type { MockHttpServer } from '@genimage/mocks/node'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -357,5 +359,117 @@ describe('createProxyHandler streams server-sent events', () => {
     for (let step = 0; step < 3; step++) await upstream.genimage.controls.step()
     expect((await result).image.width).toBe(512)
     expect(steps.filter((step) => step > 0)).toEqual([1, 2, 3])
+  })
+})
+
+describe('createProxyHandler: CORS is the proxy’s decision', () => {
+  const upstreamWithCors = () =>
+    vi.fn<typeof fetch>(
+      async () =>
+        new Response('{}', {
+          headers: {
+            'content-type': 'application/json',
+            'access-control-allow-origin': '*',
+            'access-control-expose-headers': 'x-request-id',
+            'access-control-allow-credentials': 'true',
+          },
+        }),
+    )
+
+  it('drops the server’s CORS headers and adds none of its own without allowedOrigins', async () => {
+    const handler = createProxyHandler({
+      targetUrl: TARGET,
+      apiKey: KEY,
+      authorize: () => true,
+      fetch: upstreamWithCors(),
+    })
+    const response = await handler(
+      viaHeader(`${TARGET}/queue/requests/abc`, { headers: { origin: 'https://evil.example' } }),
+    )
+    expect(response.status).toBe(200)
+    expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([])
+  })
+
+  it('answers CORS for the origins it allows, one by one, and for no other', async () => {
+    const upstream = upstreamWithCors()
+    const handler = createProxyHandler({
+      targetUrl: TARGET,
+      apiKey: KEY,
+      authorize: () => true,
+      fetch: upstream,
+      allowedOrigins: ['https://app.example'],
+    })
+    const preflight = await handler(
+      viaHeader(`${TARGET}/generate`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+      }),
+    )
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-genimage-target-url')
+    expect(upstream).not.toHaveBeenCalled()
+
+    const allowed = await handler(
+      viaHeader(`${TARGET}/queue/requests/abc`, { headers: { origin: 'https://app.example' } }),
+    )
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(allowed.headers.get('vary')).toMatch(/origin/i)
+
+    const other = await handler(
+      viaHeader(`${TARGET}/queue/requests/abc`, { headers: { origin: 'https://evil.example' } }),
+    )
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    const otherPreflight = await handler(
+      viaHeader(`${TARGET}/generate`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      }),
+    )
+    expect(otherPreflight.status).toBe(405)
+  })
+
+  it.each([['*'], ['https://app.example/'], ['app.example']])('refuses allowedOrigins %j', (origin) => {
+    expect(() =>
+      createProxyHandler({ targetUrl: TARGET, apiKey: KEY, authorize: () => true, allowedOrigins: [origin] }),
+    ).toThrow(/allowedOrigins must list origins/)
+  })
+})
+
+describe('createProxyHandler: an upstream that redirects', () => {
+  const servers: Server[] = []
+  const listen = async (handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<string> => {
+    const server = createServer(handler)
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
+  afterAll(async () => {
+    for (const server of servers) {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('does not follow a 302 to another origin: the key never reaches it, the browser gets 502', async () => {
+    const reached: { url?: string; authorization?: string }[] = []
+    const elsewhere = await listen((request, response) => {
+      reached.push({ url: request.url, authorization: request.headers.authorization })
+      response.end('{"images":"from elsewhere"}')
+    })
+    const redirecting = await listen((_request, response) => {
+      response.writeHead(302, { location: `${elsewhere}/generate` }).end()
+    })
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const handler = createProxyHandler({ targetUrl: redirecting, apiKey: KEY, authorize: () => true })
+    const response = await handler(viaHeader(`${redirecting}/generate`, { method: 'POST', body: '{"prompt":"x"}' }))
+    expect(response.status).toBe(502)
+    expect(response.headers.get('location')).toBeNull()
+    const text = await everything(response)
+    expect(text).not.toContain(KEY)
+    expect(text).not.toContain(elsewhere)
+    expect(reached).toEqual([])
+    spy.mockRestore()
   })
 })

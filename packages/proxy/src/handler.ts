@@ -1,3 +1,4 @@
+import { corsHeaders, preflightResponse } from './cors.js'
 import { type ProxyOptions, type ResolvedProxyOptions, resolveProxyOptions } from './options.js'
 import { resolveTarget } from './target.js'
 
@@ -48,6 +49,9 @@ const requestHeaders = (incoming: Headers, options: ResolvedProxyOptions): Heade
   return headers
 }
 
+/** Upstream headers that never pass: CORS is the proxy's decision (`allowedOrigins`), not the server's. */
+const isCorsHeader = (name: string): boolean => name.startsWith('access-control-')
+
 const responseHeaders = (incoming: Headers): Headers => {
   const listed = new Set(
     (incoming.get('connection') ?? '')
@@ -57,7 +61,9 @@ const responseHeaders = (incoming: Headers): Headers => {
   )
   const headers = new Headers()
   incoming.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name) && !listed.has(name) && name !== 'set-cookie') headers.append(name, value)
+    if (!HOP_BY_HOP.has(name) && !listed.has(name) && name !== 'set-cookie' && !isCorsHeader(name)) {
+      headers.append(name, value)
+    }
   })
   return headers
 }
@@ -103,6 +109,21 @@ const readBody = async (request: Request, max: number): Promise<Uint8Array | und
  */
 export function createProxyHandler(options: ProxyOptions): ProxyHandler {
   const config = resolveProxyOptions(options)
+  const answer = forward(config)
+  return async (request, context = {}) => {
+    const preflight = preflightResponse(request, config)
+    if (preflight) return preflight
+    const response = await answer(request, context)
+    for (const [name, value] of Object.entries(corsHeaders(request, config))) {
+      if (name === 'vary') response.headers.append(name, value)
+      else response.headers.set(name, value)
+    }
+    return response
+  }
+}
+
+/** The proxy without CORS: authorizes, resolves the target and forwards. */
+const forward = (config: ResolvedProxyOptions): ProxyHandler => {
   return async (request, context = {}) => {
     if (!METHODS.has(request.method)) {
       return problem(405, `${request.method} is not proxied; use GET, POST or PUT`, { allow: 'GET, POST, PUT' })
@@ -143,6 +164,14 @@ export function createProxyHandler(options: ProxyOptions): ProxyHandler {
       // The details (internal host, errno) go to the server log, not to the browser.
       console.error(`@genimage/proxy: ${target.route} to ${config.target.origin} failed`, error)
       return problem(502, 'The genimage server is unreachable; try again later')
+    }
+    if (upstream.status >= 300 && upstream.status < 400) {
+      // genimage never redirects: a redirect is a misconfigured or hostile upstream. Not followed, not passed on.
+      void upstream.body?.cancel().catch(() => {})
+      console.error(
+        `@genimage/proxy: ${target.route} to ${config.target.origin} answered a ${upstream.status} redirect`,
+      )
+      return problem(502, 'The genimage server answered with a redirect, which the proxy does not follow')
     }
     return new Response(upstream.body, {
       status: upstream.status,

@@ -2,7 +2,7 @@ import type { MockHttpServer } from '@genimage/mocks/node'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHonoProxy } from './hono.js'
-import { clientThrough, everything, KEY, startUpstream } from './test-helpers.js'
+import { clientThrough, everything, KEY, observed, startUpstream, streamsAndPolls } from './test-helpers.js'
 
 let upstream: MockHttpServer
 let app: Hono
@@ -29,13 +29,18 @@ const request = (path: string, init: RequestInit = {}) => {
 
 describe('createHonoProxy', () => {
   it('keeps x-genimage-target-url, so the client in proxyUrl mode generates (fal’s Hono adapter dropped it)', async () => {
-    const client = clientThrough(upstream.url, 'http://app.example/api/genimage', (input, init) =>
-      Promise.resolve(request(new URL(String(input)).pathname, init)),
-    )
+    const browser = observed(((input: RequestInfo | URL, init?: RequestInit) =>
+      Promise.resolve(request(new URL(String(input)).pathname, init))) as typeof fetch)
+    const client = clientThrough(upstream.url, 'http://app.example/api/genimage', browser.fetch)
     const { image } = await client.generate({ prompt: 'a hono fox', width: 448, height: 320 })
     expect(image).toMatchObject({ width: 448, height: 320 })
     const result = await client.subscribe({ prompt: 'a queued hono fox', num_inference_steps: 2 })
     expect(result.image.content_type).toBe('image/png')
+    const { streams, polls } = streamsAndPolls(browser.calls)
+    expect(streams).toEqual([
+      expect.objectContaining({ status: 200, contentType: expect.stringMatching(/^text\/event-stream/) }),
+    ])
+    expect(polls).toEqual([])
   })
 
   it('forwards paths after the wildcard mount point', async () => {

@@ -1,7 +1,7 @@
 import type { MockHttpServer } from '@genimage/mocks/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNextRouteHandlers, type NextRouteHandlers } from './next.js'
-import { clientThrough, everything, KEY, startUpstream } from './test-helpers.js'
+import { clientThrough, everything, KEY, observed, startUpstream, streamsAndPolls } from './test-helpers.js'
 
 let upstream: MockHttpServer
 let route: NextRouteHandlers
@@ -26,12 +26,20 @@ const next = ((input: RequestInfo | URL, init?: RequestInit) => {
 }) as typeof fetch
 
 describe('createNextRouteHandlers', () => {
-  it('exports GET, POST and PUT only', () => {
+  it('exports GET, POST and PUT only, and OPTIONS for CORS preflights when origins are allowed', () => {
     expect(Object.keys(route).sort()).toEqual(['GET', 'POST', 'PUT'])
+    const cross = createNextRouteHandlers({
+      targetUrl: upstream.url,
+      apiKey: KEY,
+      authorize: () => true,
+      allowedOrigins: ['https://app.example'],
+    })
+    expect(Object.keys(cross).sort()).toEqual(['GET', 'OPTIONS', 'POST', 'PUT'])
   })
 
   it('generates, follows the queue and cancels through the route with the client in proxyUrl mode', async () => {
-    const client = clientThrough(upstream.url, 'https://app.example/api/genimage', next)
+    const browser = observed(next)
+    const client = clientThrough(upstream.url, 'https://app.example/api/genimage', browser.fetch)
     const { image } = await client.generate({ prompt: 'a next fox', width: 512, height: 768 })
     expect(image).toMatchObject({ width: 512, height: 768 })
     const { request_id } = await client.queue.submit({ prompt: 'to cancel', num_inference_steps: 4 })
@@ -39,6 +47,11 @@ describe('createNextRouteHandlers', () => {
     expect(['CANCELLATION_REQUESTED', 'ALREADY_COMPLETED']).toContain(cancelled.status)
     const result = await client.subscribe({ prompt: 'followed', num_inference_steps: 2 })
     expect(result.image.height).toBe(512)
+    const { streams, polls } = streamsAndPolls(browser.calls)
+    expect(streams).toEqual([
+      expect.objectContaining({ status: 200, contentType: expect.stringMatching(/^text\/event-stream/) }),
+    ])
+    expect(polls).toEqual([])
   })
 
   it('serves files from the catch-all route path', async () => {

@@ -22,6 +22,8 @@ export interface NextRouteHandlers {
   POST: NextRouteHandler
   /** Cancel. */
   PUT: NextRouteHandler
+  /** CORS preflights; present only with `allowedOrigins`. */
+  OPTIONS?: NextRouteHandler
 }
 
 /**
@@ -39,7 +41,8 @@ export interface NextRouteHandlers {
 export function createNextRouteHandlers(options: ProxyOptions): NextRouteHandlers {
   const handler = createProxyHandler(options)
   const route: NextRouteHandler = (request) => handler(request)
-  return { GET: route, POST: route, PUT: route }
+  const preflight = options.allowedOrigins?.length ? { OPTIONS: route } : {}
+  return { GET: route, POST: route, PUT: route, ...preflight }
 }
 
 export type { ProxyOptions } from './options.js'

@@ -46,6 +46,13 @@ export interface ProxyOptions {
    */
   mountPath?: string
   /**
+   * Origins (`https://app.example`) whose pages may call the proxy cross-origin, with their cookies. The proxy
+   * answers their CORS preflight and adds CORS headers for them; the genimage server's own CORS headers never pass
+   * through. Empty: same-origin pages only (no CORS headers at all). `*` is refused.
+   * @default []
+   */
+  allowedOrigins?: readonly string[]
+  /**
    * The `fetch` used to call the genimage server.
    * @default globalThis.fetch, read at each request
    */
@@ -65,6 +72,7 @@ export interface ResolvedProxyOptions {
   allowedHeaders: ReadonlySet<string>
   maxBodyBytes: number
   mountPath: string
+  allowedOrigins: ReadonlySet<string>
   fetch: typeof fetch | undefined
 }
 
@@ -127,6 +135,16 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
   if (options.mountPath !== undefined && !mountPath.startsWith('/'))
     fail("mountPath must be a path such as '/api/genimage'")
   if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch must be a function')
+  const allowedOrigins = [...(options.allowedOrigins ?? [])]
+  for (const origin of allowedOrigins) {
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(origin)
+    } catch {}
+    if (origin === '*' || !parsed || parsed.origin !== origin) {
+      fail(`allowedOrigins must list origins such as 'https://app.example', one by one (got ${JSON.stringify(origin)})`)
+    }
+  }
   return {
     target: url,
     prefix: url.pathname.replace(/\/+$/, ''),
@@ -135,6 +153,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     allowedHeaders: new Set(headers),
     maxBodyBytes,
     mountPath,
+    allowedOrigins: new Set(allowedOrigins),
     fetch: options.fetch,
   }
 }

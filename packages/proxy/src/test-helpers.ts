@@ -62,3 +62,39 @@ export const eventReader = (response: Response) => {
     cancel: () => reader.cancel(),
   }
 }
+
+/** One call the browser made through the proxy, as {@link observed} records it. */
+export interface ObservedCall {
+  /** The genimage path it targeted (`/queue/requests/…/status/stream`). */
+  path: string
+  status: number
+  contentType: string | null
+}
+
+/**
+ * Wraps the browser's fetch to record each call's genimage path and the answer's status and content type, so a test
+ * can tell a status stream from a fallback to polling.
+ * @example const { fetch, calls } = observed(signedIn)
+ */
+export const observed = (fetchVia: typeof fetch): { fetch: typeof fetch; calls: ObservedCall[] } => {
+  const calls: ObservedCall[] = []
+  const recording = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
+    const url = input instanceof Request ? input.url : String(input)
+    const response = await fetchVia(input, init)
+    const path = new URL(headers.get('x-genimage-target-url') ?? url).pathname
+    calls.push({ path, status: response.status, contentType: response.headers.get('content-type') })
+    return response
+  }) as typeof fetch
+  return { fetch: recording, calls }
+}
+
+/**
+ * Splits recorded calls into status streams and status polls, to check that a subscription followed its job over the
+ * stream (answered `text/event-stream`) and never fell back to polling.
+ * @example const { streams, polls } = streamsAndPolls(calls); expect(polls).toEqual([])
+ */
+export const streamsAndPolls = (calls: readonly ObservedCall[]) => ({
+  streams: calls.filter((call) => call.path.endsWith('/status/stream')),
+  polls: calls.filter((call) => call.path.endsWith('/status')),
+})
