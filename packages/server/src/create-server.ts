@@ -22,8 +22,8 @@ export interface GenimageServer {
   /** Listens on `PORT`/`HOST`, then starts the backend (`/ready` turns 200 once it is warm); resolves with the URL. */
   listen(): Promise<string>
   /**
-   * Refuses new work, lets accepted jobs run for up to `SHUTDOWN_GRACE_MS`, ends the rest as `dropped` (503, readable
-   * by pollers until the listener stops) and logs how many, then stops the backend and the listener.
+   * Refuses new work, lets accepted jobs run for most of `SHUTDOWN_GRACE_MS`, ends the rest as `dropped` (503) and logs
+   * how many, keeps answering their status for the rest of the grace (at most 2 s), then stops the backend and listener.
    */
   close(): Promise<void>
 }
@@ -123,12 +123,15 @@ export function createGenimageServer(
       return url
     },
     async close() {
-      const { dropped } = await queue.drain({ graceMs: config.shutdownGraceMs })
+      // The end of the grace is kept for pollers to read the final status of the jobs dropped before it.
+      const lingerMs = Math.min(2000, Math.floor(config.shutdownGraceMs / 4))
+      const { dropped } = await queue.drain({ graceMs: config.shutdownGraceMs - lingerMs })
       if (dropped > 0) {
         logger.warn(
           { dropped },
-          `shutdown grace of ${config.shutdownGraceMs} ms ran out: ${dropped} accepted jobs ended as dropped (503)`,
+          `shutdown grace of ${config.shutdownGraceMs} ms ran out: ${dropped} accepted jobs ended as dropped (503); their status stays readable for ${lingerMs} ms`,
         )
+        await new Promise<void>((resolve) => setTimeout(resolve, lingerMs))
       }
       await configured.stop()
       await new Promise<void>((resolve) => {
