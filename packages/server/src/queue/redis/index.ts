@@ -9,3 +9,4 @@ export type { RedisJobQueueOptions, RedisQueueLocation } from './redis-job-queue
 export { RedisJobQueue } from './redis-job-queue.js'
 export type { RedisQueueWorkerOptions, WorkerHealth } from './redis-worker.js'
 export { RedisQueueWorker } from './redis-worker.js'
+export { withLocalWorker } from './with-local-worker.js'

@@ -10,10 +10,18 @@ import type {
 } from '@genimage/core'
 import type { RawJob } from './scripts.js'
 
-/** What a BullMQ job carries: the owner and the validated request (never image bytes). */
+/** What a BullMQ job carries: the owner, the validated request (never image bytes) and when it was accepted. */
 export interface JobData {
   owner: JobOwner
   input: ResolvedGenerateRequest
+  /** Epoch milliseconds on the accepting API node's clock. */
+  acceptedAt: number
+}
+
+/** When a worker ran a job, on its clock (epoch milliseconds). */
+export interface RunSpan {
+  startedAt: number
+  finishedAt: number
 }
 
 /** What a worker reports as BullMQ progress: the sampling step and the job's log lines so far. */
@@ -22,9 +30,14 @@ export interface ProgressData extends Progress {
 }
 
 /** What a succeeded BullMQ job returns: the stored image (bytes in the store) and the worker-side timings. */
-export interface ResultData {
+export interface ResultData extends RunSpan {
   image: JobImage
   timings: Pick<Timings, 'inference_ms' | 'encode_ms'>
+}
+
+/** What a worker fails a BullMQ job with (as JSON, BullMQ's `failedReason`). */
+export interface FailureData extends Partial<RunSpan> {
+  error: JobError
 }
 
 /** Log lines kept per job at most (the newest). */
@@ -42,18 +55,20 @@ const parse = <T>(text: string): T | undefined => {
 }
 
 /**
- * The {@link JobError} a failed BullMQ job stands for: the JSON a worker failed it with, or (for failures BullMQ
+ * What a failed BullMQ job stands for: the {@link FailureData} a worker failed it with, or (for failures BullMQ
  * decided itself, such as a job that stalled on worker after worker) a 503 asking the caller to submit it again.
- * @example jobErrorOfFailure('job stalled more than allowable limit').kind // 'dropped'
+ * @example failureOf('job stalled more than allowable limit').error.kind // 'dropped'
  */
-export function jobErrorOfFailure(failedReason: string): JobError {
-  const error = parse<JobError>(failedReason)
-  if (error && typeof error.status === 'number' && typeof error.kind === 'string') return error
+export function failureOf(failedReason: string): FailureData {
+  const failure = parse<FailureData>(failedReason)
+  if (failure?.error && typeof failure.error.status === 'number') return failure
   return {
-    status: 503,
-    kind: 'dropped',
-    message: `Request was dropped: ${failedReason || 'its worker was lost'}; submit it again`,
-    retryAfterS: 5,
+    error: {
+      status: 503,
+      kind: 'dropped',
+      message: `Request was dropped: ${failedReason || 'its worker was lost'}; submit it again`,
+      retryAfterS: 5,
+    },
   }
 }
 
@@ -69,7 +84,7 @@ export function recordOf(raw: RawJob | undefined, id: string, owner: JobOwner): 
   }
   const data = parse<JobData>(raw.data)
   if (!data || data.owner !== owner) return undefined
-  const acceptedAt = Number(raw.timestamp)
+  const acceptedAt = data.acceptedAt ?? Number(raw.timestamp)
   const totalSteps = data.input.num_inference_steps
   const reported = parse<ProgressData>(raw.progress)
   const progress: Progress = reported
@@ -82,9 +97,10 @@ export function recordOf(raw: RawJob | undefined, id: string, owner: JobOwner): 
     }
     return { ...base, state: 'IN_PROGRESS', queuePosition: 0 }
   }
-  const finishedAt = Number(raw.finishedOn)
-  const startedAt = raw.processedOn ? Number(raw.processedOn) : finishedAt
   const result = raw.returnvalue ? parse<ResultData>(raw.returnvalue) : undefined
+  const failure = result ? undefined : failureOf(raw.failedReason)
+  const finishedAt = result?.finishedAt ?? failure?.finishedAt ?? Number(raw.finishedOn)
+  const startedAt = result?.startedAt ?? failure?.startedAt ?? finishedAt
   const timings = (inference: number, encode: number): Timings => ({
     queue_ms: round(startedAt - acceptedAt),
     inference_ms: round(inference),
@@ -103,7 +119,7 @@ export function recordOf(raw: RawJob | undefined, id: string, owner: JobOwner): 
       finishedAt,
     }
   }
-  const error = jobErrorOfFailure(raw.failedReason)
+  const error = failure!.error
   return {
     ...base,
     state: 'COMPLETED',

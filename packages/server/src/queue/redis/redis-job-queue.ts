@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { once } from 'node:events'
 import {
   type CancelResult,
   type DrainReport,
@@ -18,7 +19,7 @@ import type { Redis } from 'ioredis'
 import { openRedis } from './connection.js'
 import { type GenimageKeys, genimageKeys } from './keys.js'
 import { readPresence, retryAfterSeconds, summarizeWorkers } from './presence.js'
-import { type JobData, jobErrorOfFailure, recordOf } from './records.js'
+import { failureOf, type JobData, recordOf } from './records.js'
 import { defineScripts, type GenimageScripts } from './scripts.js'
 import { JobWatchers } from './watchers.js'
 
@@ -52,6 +53,8 @@ export interface RedisJobQueueOptions extends RedisQueueLocation {
   metrics?: MetricsRegistry
   /** Called when Redis cannot be reached (throttled by the caller's logger, if needed). */
   onRedisError?: (error: Error) => void
+  /** Clock in epoch milliseconds for acceptance, retention and idempotency expiry (tests move it). @default Date.now */
+  now?: () => number
 }
 
 /** How often the depth and worker gauges are refreshed. */
@@ -88,6 +91,7 @@ export class RedisJobQueue implements JobQueue {
   readonly #idempotencyTtlMs: number
   readonly #maxIdempotencyKeys: number
   readonly #timeoutMs: number
+  readonly #now: () => number
   readonly #accepted = new Set<string>()
   readonly #gauges: NodeJS.Timeout
   readonly #jobsTotal
@@ -105,6 +109,7 @@ export class RedisJobQueue implements JobQueue {
     this.#idempotencyTtlMs = options.idempotencyTtlMs ?? 86_400_000
     this.#maxIdempotencyKeys = options.maxIdempotencyKeys ?? 10_000
     this.#timeoutMs = options.operationTimeoutMs ?? 3000
+    this.#now = options.now ?? Date.now
     this.#keys = genimageKeys(prefix, name)
     const onError = options.onRedisError
     this.#redis = openRedis(options.url, { kind: 'commands', onError, name: `${prefix}:api` })
@@ -130,9 +135,11 @@ export class RedisJobQueue implements JobQueue {
     this.#gauges.unref()
   }
 
-  /** Resolves once Redis answered and the event stream is read (rejects after `operationTimeoutMs`). */
+  /** Resolves once Redis is connected and the event stream is read; `unavailable` after `operationTimeoutMs`. */
   async ready(): Promise<void> {
-    await this.#guard(() => Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]))
+    const connected =
+      this.#redis.status === 'ready' ? Promise.resolve() : once(this.#redis, 'ready').then(() => undefined)
+    await this.#guard(() => Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]), connected)
   }
 
   async submit(request: SubmitRequest): Promise<JobRecord> {
@@ -148,7 +155,7 @@ export class RedisJobQueue implements JobQueue {
             fingerprint,
             jobId: id,
             ttlMs: this.#idempotencyTtlMs,
-            now: Date.now(),
+            now: this.#now(),
             maxKeys: this.#maxIdempotencyKeys,
             replacing,
           })
@@ -160,6 +167,7 @@ export class RedisJobQueue implements JobQueue {
           replacing = claim.jobId
         }
       }
+      let record: JobRecord
       try {
         if (this.#draining) throw queueErrors.draining()
         const waiting = await this.#redis.llen(this.#keys.wait)
@@ -167,7 +175,18 @@ export class RedisJobQueue implements JobQueue {
           const { throughputPerS } = summarizeWorkers(await readPresence(this.#redis, this.#keys))
           throw queueErrors.queueFull(waiting, retryAfterSeconds(waiting, throughputPerS))
         }
-        const data: JobData = { owner, input }
+        const data: JobData = { owner, input, acceptedAt: this.#now() }
+        // The answer to an accepted submit is IN_QUEUE behind the jobs that were waiting, even if a worker is faster.
+        record = {
+          id,
+          owner,
+          input,
+          state: 'IN_QUEUE',
+          queuePosition: waiting,
+          progress: { step: 0, total_steps: input.num_inference_steps },
+          logs: [],
+          acceptedAt: data.acceptedAt,
+        }
         const keep = { age: Math.ceil(this.#resultTtlMs / 1000), count: this.#maxFinishedJobs }
         await this.#queue.add('generate', data, {
           jobId: id,
@@ -180,8 +199,6 @@ export class RedisJobQueue implements JobQueue {
         throw error
       }
       this.#track(id)
-      const record = await this.get(id, owner)
-      if (!record) throw queueErrors.unavailable(`job ${id} vanished right after it was queued`)
       return record
     })
   }
@@ -237,7 +254,7 @@ export class RedisJobQueue implements JobQueue {
         return 'already_completed'
       }
       if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
-        const now = Date.now()
+        const now = this.#now()
         const cancelled: JobRecord = {
           ...record,
           state: 'COMPLETED',
@@ -292,8 +309,8 @@ export class RedisJobQueue implements JobQueue {
   }
 
   /** Runs a Redis operation; unreachable or slow Redis becomes `unavailable` (503), refusals pass through. */
-  async #guard<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#redis.status !== 'ready') {
+  async #guard<T>(operation: () => Promise<T>, connected?: Promise<void>): Promise<T> {
+    if (!connected && this.#redis.status !== 'ready') {
       throw queueErrors.unavailable(`Redis is not reachable (connection ${this.#redis.status})`)
     }
     let timer: NodeJS.Timeout | undefined
@@ -304,7 +321,7 @@ export class RedisJobQueue implements JobQueue {
       )
     })
     try {
-      return await Promise.race([operation(), timeout])
+      return await Promise.race([(connected ?? Promise.resolve()).then(operation), timeout])
     } catch (error) {
       if (error instanceof QueueError) throw error
       throw queueErrors.unavailable((error as Error).message)
@@ -315,7 +332,7 @@ export class RedisJobQueue implements JobQueue {
 
   /** A finished record past its retention is gone, whether or not BullMQ removed it yet. */
   #visible(record: JobRecord | undefined): JobRecord | undefined {
-    if (record?.finishedAt !== undefined && record.finishedAt + this.#resultTtlMs <= Date.now()) return undefined
+    if (record?.finishedAt !== undefined && record.finishedAt + this.#resultTtlMs <= this.#now()) return undefined
     return record
   }
 
@@ -331,7 +348,7 @@ export class RedisJobQueue implements JobQueue {
     })
     this.#events.on('failed', ({ jobId, failedReason }) => {
       if (!this.#accepted.delete(jobId)) return
-      const error = jobErrorOfFailure(failedReason)
+      const { error } = failureOf(failedReason)
       const outcome = error.kind === 'cancelled' ? 'cancelled' : 'failed'
       this.#jobsTotal.inc({ outcome })
       if (outcome === 'failed') this.#errorsTotal.inc({ kind: error.kind })

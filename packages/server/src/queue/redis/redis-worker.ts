@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis'
 import { openRedis } from './connection.js'
 import { type GenimageKeys, genimageKeys } from './keys.js'
 import { HEARTBEAT_MS, publishPresence, withdrawPresence } from './presence.js'
-import { type JobData, MAX_LOG_LINES, type ProgressData, type ResultData } from './records.js'
+import { type FailureData, type JobData, MAX_LOG_LINES, type ProgressData, type ResultData } from './records.js'
 import type { RedisQueueLocation } from './redis-job-queue.js'
 
 /** Options of {@link RedisQueueWorker}. */
@@ -37,6 +37,8 @@ export interface RedisQueueWorkerOptions extends RedisQueueLocation {
   onJobFinished?: (event: { id: string; error?: JobError; attempt: number }) => void
   /** Called when Redis cannot be reached. */
   onRedisError?: (error: Error) => void
+  /** Clock in epoch milliseconds for the job's start and finish (tests move it). @default Date.now */
+  now?: () => number
 }
 
 /** What a worker reports on its own `/ready`. */
@@ -76,6 +78,7 @@ export class RedisQueueWorker {
   readonly #subscriber: Redis
   readonly #worker: Worker<JobData, ResultData>
   readonly #running = new Set<string>()
+  readonly #now: () => number
   #recentMs: number[] = []
   #heartbeat: NodeJS.Timeout | undefined
   #draining = false
@@ -86,6 +89,7 @@ export class RedisQueueWorker {
 
   constructor(options: RedisQueueWorkerOptions) {
     this.#options = options
+    this.#now = options.now ?? Date.now
     const name = options.name ?? 'generate'
     const prefix = options.prefix ?? 'genimage'
     const lockMs = options.lockMs ?? 30_000
@@ -114,7 +118,7 @@ export class RedisQueueWorker {
 
   /** Listens for cancels and starts publishing presence; call {@link run} once the backend is ready. */
   async start(): Promise<void> {
-    this.#subscriber.on('message', (_channel: string, id: string) => this.#cancel(id))
+    this.#subscriber.on('message', (_channel: string, id: string) => void this.cancelLocal(id))
     await this.#subscriber.subscribe(this.#keys.cancelChannel).catch(() => {})
     this.#heartbeat = setInterval(() => void this.#beat(), HEARTBEAT_MS)
     this.#heartbeat.unref()
@@ -125,6 +129,11 @@ export class RedisQueueWorker {
   run(): void {
     void this.#worker.run().catch((error: Error) => this.#options.onRedisError?.(error))
     void this.#beat()
+  }
+
+  /** The backend's name (`synthetic`, `comfyui`). */
+  get backendName(): string {
+    return this.#options.backend.name
   }
 
   /** This worker's state for its `/ready`. */
@@ -138,20 +147,33 @@ export class RedisQueueWorker {
   }
 
   /**
-   * Takes no new jobs and waits up to `graceMs` for the running ones to finish. Resolves with the number still
-   * running when the grace ran out: they stay locked until the process exits, then run again on another worker.
+   * Takes no new jobs and waits up to `graceMs` (without it: as long as it takes) for the running ones to finish;
+   * those still running then are ended as failed, kind `dropped` (503: submit again). Resolves with their number.
    */
-  async drain(graceMs: number): Promise<number> {
+  async drain(graceMs?: number): Promise<number> {
     this.#draining = true
     await this.#beat()
+    const finished = this.#worker.close()
+    if (graceMs === undefined) {
+      await finished
+      return 0
+    }
     let timer: NodeJS.Timeout | undefined
-    const graceOver = new Promise<number>((resolve) => {
-      timer = setTimeout(() => resolve(this.#running.size), graceMs)
+    const graceOver = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs)
     })
-    const finished = this.#worker.close().then(() => 0)
-    const left = await Promise.race([finished, graceOver])
+    await Promise.race([finished, graceOver])
     clearTimeout(timer)
-    return left
+    const dropped = [...this.#running]
+    for (const id of dropped) this.#worker.cancelJob(id, jobErrors.dropped(graceMs) as unknown as string)
+    await finished
+    return dropped.length
+  }
+
+  /** Interrupts job `id` if it runs on this worker (its owner cancelled it); false when it does not run here. */
+  cancelLocal(id: string): boolean {
+    if (!this.#running.has(id)) return false
+    return this.#worker.cancelJob(id, 'cancelled')
   }
 
   /** Stops beating, withdraws this worker's presence and closes its connections. */
@@ -181,6 +203,7 @@ export class RedisQueueWorker {
         })
         .catch(() => {})
     }
+    let startedAt: number | undefined
     try {
       if (await this.#cancelled(id)) throw jobErrors.cancelled()
       if (job.attemptsStarted > 1) {
@@ -191,9 +214,9 @@ export class RedisQueueWorker {
         })
         report()
       }
-      const startedAt = Date.now()
-      this.#queueWait.observe((startedAt - job.timestamp) / 1000)
-      const result = await runJob({
+      startedAt = this.#now()
+      this.#queueWait.observe(Math.max(0, startedAt - job.data.acceptedAt) / 1000)
+      const { image, timings } = await runJob({
         backend: this.#options.backend,
         store: this.#options.store,
         job: { id, input },
@@ -211,22 +234,23 @@ export class RedisQueueWorker {
         onTimeout: () => this.#options.onJobTimeout?.(id),
       })
       await reported
-      const durationMs = Date.now() - startedAt
-      this.#recentMs = [...this.#recentMs.slice(1 - RECENT_JOBS), durationMs]
-      this.#inference.observe(durationMs / 1000)
+      const finishedAt = this.#now()
+      this.#recentMs = [...this.#recentMs.slice(1 - RECENT_JOBS), finishedAt - startedAt]
+      this.#inference.observe((finishedAt - startedAt) / 1000)
       this.#jobsTotal.inc({ outcome: 'succeeded' })
       this.#options.onJobFinished?.({ id, attempt: job.attemptsStarted })
-      return result
+      return { image, timings, startedAt, finishedAt }
     } catch (thrown) {
       await reported
       const error = jobErrorOf(thrown)
+      const failure: FailureData = { error, finishedAt: this.#now(), ...(startedAt === undefined ? {} : { startedAt }) }
       const attempts = job.opts.attempts ?? 1
       // A backend that went away mid-job (ComfyUI restarting): BullMQ queues the job again, up to its attempts.
-      if (error.kind === 'unavailable' && job.attemptsMade + 1 < attempts) throw new Error(JSON.stringify(error))
+      if (error.kind === 'unavailable' && job.attemptsMade + 1 < attempts) throw new Error(JSON.stringify(failure))
       this.#jobsTotal.inc({ outcome: error.kind === 'cancelled' ? 'cancelled' : 'failed' })
       if (error.kind !== 'cancelled') this.#errorsTotal.inc({ kind: error.kind })
       this.#options.onJobFinished?.({ id, error, attempt: job.attemptsStarted })
-      throw new UnrecoverableError(JSON.stringify(error))
+      throw new UnrecoverableError(JSON.stringify(failure))
     } finally {
       this.#running.delete(id)
     }
@@ -235,10 +259,6 @@ export class RedisQueueWorker {
   /** Whether the job's owner cancelled it (false while Redis cannot say: the pub/sub message still reaches us). */
   async #cancelled(id: string): Promise<boolean> {
     return (await this.#redis.exists(this.#keys.cancelMarker(id)).catch(() => 0)) === 1
-  }
-
-  #cancel(id: string): void {
-    if (this.#running.has(id)) this.#worker.cancelJob(id, 'cancelled')
   }
 
   async #beat(): Promise<void> {
@@ -255,6 +275,6 @@ export class RedisQueueWorker {
       draining: this.#draining,
     }).catch(() => {})
     // A cancel published while our subscriber was reconnecting is caught here, within a heartbeat.
-    for (const id of this.#running) if (await this.#cancelled(id)) this.#cancel(id)
+    for (const id of this.#running) if (await this.#cancelled(id)) this.cancelLocal(id)
   }
 }

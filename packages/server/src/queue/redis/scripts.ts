@@ -20,21 +20,27 @@ return {'job', h[1], h[2] or '', h[3] or '', h[4] or '', h[5] or '', h[6] or '',
 
 /**
  * Claims an owner's idempotency key for a new job, atomically across API nodes. ARGV: fingerprint hash, job id,
- * ttl ms, now ms, max keys, and the job id the caller saw (replace only that one; '' = only when free).
+ * ttl ms, now ms (the queue's clock decides expiry; Redis's PX only collects garbage), max keys, and the job id the
+ * caller saw (replace only that one; '' = only when free). The value is `<fingerprint>\\n<job id>\\n<expires at>`.
  * Answers {'conflict'}, {'existing', jobId} or {'claimed'}; bounds the key count by forgetting the oldest.
  */
 const CLAIM_IDEMPOTENCY = `
+local now = tonumber(ARGV[4])
 local current = redis.call('GET', KEYS[1])
 if current then
-  local sep = string.find(current, '\\n', 1, true)
-  local fingerprint = string.sub(current, 1, sep - 1)
-  local jobId = string.sub(current, sep + 1)
-  if fingerprint ~= ARGV[1] then return {'conflict'} end
-  if jobId ~= ARGV[6] then return {'existing', jobId} end
+  local first = string.find(current, '\\n', 1, true)
+  local second = string.find(current, '\\n', first + 1, true)
+  local fingerprint = string.sub(current, 1, first - 1)
+  local jobId = string.sub(current, first + 1, second - 1)
+  local expiresAt = tonumber(string.sub(current, second + 1))
+  if expiresAt > now then
+    if fingerprint ~= ARGV[1] then return {'conflict'} end
+    if jobId ~= ARGV[6] then return {'existing', jobId} end
+  end
 end
-local now = tonumber(ARGV[4])
-redis.call('SET', KEYS[1], ARGV[1] .. '\\n' .. ARGV[2], 'PX', ARGV[3])
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), KEYS[1])
+local expiresAt = now + tonumber(ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1] .. '\\n' .. ARGV[2] .. '\\n' .. expiresAt, 'PX', ARGV[3])
+redis.call('ZADD', KEYS[2], expiresAt, KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
 if over > 0 then
@@ -47,7 +53,7 @@ return {'claimed'}
 /** Frees an idempotency key if it still names job ARGV[1] (its job could not be queued). */
 const RELEASE_IDEMPOTENCY = `
 local current = redis.call('GET', KEYS[1])
-if current and string.sub(current, -string.len(ARGV[1])) == ARGV[1] then
+if current and string.find(current, '\\n' .. ARGV[1] .. '\\n', 1, true) then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], KEYS[1])
 end

@@ -1,27 +1,31 @@
 import type { JobOwner, JobRecord, JobRecordListener } from '@genimage/core'
 import type { QueueEvents } from 'bullmq'
+import type { ProgressData } from './records.js'
 
 /** Reads the current records of watched jobs (one pipeline); a missing one is `undefined`. */
 export type ReadRecords = (jobs: readonly { id: string; owner: JobOwner }[]) => Promise<(JobRecord | undefined)[]>
 
 interface Watched {
   owner: JobOwner
-  listeners: Set<JobRecordListener>
-  /** The last record sent, as JSON, so that listeners only hear of changes. */
-  last: string
-  state: JobRecord['state']
+  /** Each listener with the last record it was sent, as JSON, so that it only hears of changes. */
+  listeners: Map<JobRecordListener, string>
+  /** The newest record known. */
+  record: JobRecord
+  /** Bumped by each record built from a progress event: a re-read issued before it is stale. */
+  version: number
 }
 
 /** Re-reads every watched job this often, in case an event was missed while Redis was unreachable. */
 const POLL_MS = 1000
 
 /** Events about one job, and events that move every queued job up. */
-const OWN_EVENTS = ['active', 'progress', 'completed', 'failed', 'removed', 'waiting', 'stalled'] as const
+const OWN_EVENTS = ['active', 'completed', 'failed', 'removed', 'waiting', 'stalled'] as const
 const SHIFTING_EVENTS = new Set<string>(['active', 'removed'])
 
 /**
  * Fans BullMQ's queue events out to the listeners of `watch` on this API node: an event about a watched job (or one
- * that moves queued jobs up) marks it for a re-read; re-reads are coalesced into one pipeline per tick.
+ * that moves queued jobs up) marks it for a re-read; re-reads are coalesced into one pipeline per tick. Progress
+ * events are delivered as they come, without a read.
  * @example const watchers = new JobWatchers(queueEvents, readRecords)
  */
 export class JobWatchers {
@@ -41,6 +45,8 @@ export class JobWatchers {
         if (SHIFTING_EVENTS.has(name)) this.#markQueued()
       })
     }
+    // Progress goes to listeners straight from the event, so that a fast job's steps are never coalesced away.
+    events.on('progress', ({ jobId, data }) => this.#progress(jobId, data as ProgressData))
     this.#poll = setInterval(() => {
       for (const id of this.#jobs.keys()) this.#mark(id)
     }, POLL_MS)
@@ -56,12 +62,12 @@ export class JobWatchers {
   add(record: JobRecord, listener: JobRecordListener): () => void {
     let watched = this.#jobs.get(record.id)
     if (!watched) {
-      watched = { owner: record.owner, listeners: new Set(), last: JSON.stringify(record), state: record.state }
+      watched = { owner: record.owner, listeners: new Map(), record, version: 0 }
       this.#jobs.set(record.id, watched)
-      // An event may have fired between the read that produced `record` and now.
-      this.#mark(record.id)
     }
-    watched.listeners.add(listener)
+    watched.listeners.set(listener, JSON.stringify(record))
+    // The job may have changed between the read that produced `record` and now.
+    this.#mark(record.id)
     const entry = watched
     return () => {
       entry.listeners.delete(listener)
@@ -77,7 +83,7 @@ export class JobWatchers {
   }
 
   #markQueued(): void {
-    for (const [id, watched] of this.#jobs) if (watched.state === 'IN_QUEUE') this.#mark(id)
+    for (const [id, watched] of this.#jobs) if (watched.record.state === 'IN_QUEUE') this.#mark(id)
   }
 
   #mark(id: string): void {
@@ -94,9 +100,15 @@ export class JobWatchers {
     const ids = [...this.#dirty].filter((id) => this.#jobs.has(id))
     this.#dirty.clear()
     const jobs = ids.map((id) => ({ id, owner: this.#jobs.get(id)!.owner }))
+    const versions = ids.map((id) => this.#jobs.get(id)!.version)
     this.#flushing = this.#read(jobs).then(
       (records) => {
-        for (const [index, record] of records.entries()) this.#deliver(ids[index]!, record)
+        for (const [index, record] of records.entries()) {
+          const id = ids[index]!
+          // A progress event arrived while this read was in flight: read again rather than go back in time.
+          if (this.#jobs.get(id)?.version !== versions[index]) this.#mark(id)
+          else this.#deliver(id, record)
+        }
       },
       // Redis unreachable: the poll retries once it is back.
       () => {},
@@ -104,14 +116,29 @@ export class JobWatchers {
     await this.#flushing
   }
 
+  #progress(id: string, data: ProgressData): void {
+    const watched = this.#jobs.get(id)
+    if (!watched || watched.record.state === 'COMPLETED' || typeof data?.step !== 'number') return
+    watched.version += 1
+    this.#deliver(id, {
+      ...watched.record,
+      state: 'IN_PROGRESS',
+      queuePosition: 0,
+      progress: { step: data.step, total_steps: data.total_steps },
+      logs: data.logs ?? watched.record.logs,
+    })
+  }
+
   #deliver(id: string, record: JobRecord | undefined): void {
     const watched = this.#jobs.get(id)
     if (!watched || !record) return
     const json = JSON.stringify(record)
-    if (json === watched.last) return
-    watched.last = json
-    watched.state = record.state
+    watched.record = record
     if (record.state === 'COMPLETED') this.#jobs.delete(id)
-    for (const listener of [...watched.listeners]) listener(record)
+    for (const [listener, last] of [...watched.listeners]) {
+      if (last === json) continue
+      watched.listeners.set(listener, json)
+      listener(record)
+    }
   }
 }
