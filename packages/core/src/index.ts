@@ -4,12 +4,10 @@
  */
 
 // HTTP app
-export { createHostMatcher, DEFAULT_ALLOWED_HOSTS } from './app/allowed-hosts.js'
+export { DEFAULT_ALLOWED_HOSTS } from './app/allowed-hosts.js'
 export type { AppOptions, RequestRecord } from './app/create-app.js'
 export { createApp } from './app/create-app.js'
 export { renderDocsPage } from './app/docs-page.js'
-export { IDEMPOTENCY_KEY_PATTERN, readIdempotencyKey } from './app/idempotency-key.js'
-export { ANONYMOUS_OWNER, ownerOfApiKey } from './app/owner.js'
 export { FILE_KEY_PATTERN } from './app/routes/files.js'
 // Backends
 export type { Backend, BackendErrorKind, BackendImage, BackendJob, BackendState } from './backend.js'
@@ -22,7 +20,7 @@ export type { components, paths } from './generated/openapi-types.js'
 export type { Counter, Gauge, Histogram, Labels } from './metrics/registry.js'
 export { LATENCY_BUCKETS, MetricsRegistry } from './metrics/registry.js'
 // Queue: the port, the embedded implementation, the worker-side runner, errors and their HTTP answers
-export { isJobError, jobErrorOf, jobErrors, queueErrors } from './queue/errors.js'
+export { jobErrorOf, jobErrors, queueErrors } from './queue/errors.js'
 export type { MemoryJobQueueOptions } from './queue/memory/memory-job-queue.js'
 export { MemoryJobQueue } from './queue/memory/memory-job-queue.js'
 export type {
@@ -42,7 +40,7 @@ export type {
   SubmitRequest,
 } from './queue/port.js'
 export { QueueError } from './queue/port.js'
-export { jobErrorToProblem, QUEUE_ERROR_STATUS, queueErrorToProblem } from './queue/problems.js'
+export { jobErrorToProblem, queueErrorToProblem } from './queue/problems.js'
 export type { RunJobOptions, RunJobResult } from './queue/runner.js'
 export { runJob } from './queue/runner.js'
 // Storage

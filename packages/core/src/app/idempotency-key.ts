@@ -4,7 +4,7 @@ import { HttpProblem } from '../errors.js'
  * What an `Idempotency-Key` may be: 1 to 255 printable ASCII characters (space to `~`), not starting or ending with a
  * space (HTTP strips those from header values).
  */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/
 
 /**
  * The request's `Idempotency-Key`, `undefined` when absent; 400 when present but empty, too long or not printable ASCII.

@@ -2,7 +2,7 @@ import { HttpProblem, ValidationProblem } from '../errors.js'
 import type { JobError, QueueError, QueueErrorCode } from './port.js'
 
 /** The HTTP status of each queue refusal: the one table the routes and the mocks' scenarios answer with. */
-export const QUEUE_ERROR_STATUS: Readonly<Record<QueueErrorCode, number>> = {
+const QUEUE_ERROR_STATUS: Readonly<Record<QueueErrorCode, number>> = {
   queue_full: 429,
   draining: 503,
   not_ready: 503,
