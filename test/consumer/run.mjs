@@ -249,7 +249,7 @@ async function main() {
     })
     const installed = JSON.parse(await output('npm', ['ls', '--json', '--depth=0'], { cwd: app, env }))
     for (const [name, { version: got }] of Object.entries(installed.dependencies ?? {})) console.log(`  ${name}@${got}`)
-    for (const pkg of ['@genimage/client', '@genimage/mocks']) {
+    for (const pkg of ['@genimage/client', '@genimage/mocks', '@genimage/proxy']) {
       if (installed.dependencies?.[pkg]?.version !== version) throw new Error(`${pkg} is not this run's ${version}`)
     }
 
