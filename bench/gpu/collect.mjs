@@ -1,11 +1,12 @@
 // Merges the results.json files of one or more GPU runs (the device returns one per `run` call) into
-// bench/results/gpu-<gpu>.json, and prints the tables of docs/gpu-benchmarks.md from it.
+// bench/results/<name>.json, writes the fixed summary bench/results/gpu-summary.json and the charts
+// docs/img/gpu-*.svg (report.mjs, the same code the driver runs at the end of a run), and prints the doc's tables.
 //
-//   node bench/gpu/collect.mjs OUT1/results.json [OUT2/results.json …] [--name gpu-h100] [--note "…"]
-//   node bench/gpu/collect.mjs --tables bench/results/gpu-h100.json
-import { readFileSync, writeFileSync } from 'node:fs'
+//   node bench/gpu/collect.mjs OUT1/results.json [OUT2/results.json …] [--name gpu-h200] [--note "…"]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildReport } from './report.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
@@ -16,30 +17,35 @@ const option = (name) => {
   return value
 }
 
-const tablesOnly = option('--tables')
-let merged
-if (tablesOnly) merged = JSON.parse(readFileSync(tablesOnly, 'utf8'))
-else {
-  const name = option('--name') ?? 'gpu-h100'
-  const note = option('--note')
-  merged = { benchmark: 'gpu', note, runs: [] }
-  for (const file of args) {
-    const { gpu, runs, phase_seconds, local_fake, ...rest } = JSON.parse(readFileSync(file, 'utf8'))
-    if (local_fake) throw new Error(`${file} is a local rehearsal against the fake ComfyUI, not a GPU run`)
-    merged.gpu ??= gpu
-    if (merged.gpu !== gpu) throw new Error(`${file} ran on ${gpu}, not ${merged.gpu}: keep one GPU per result file`)
-    merged.runs.push({
-      run: merged.runs.length + 1,
-      phases: runs?.at(-1)?.phases,
-      started_at: runs?.at(-1)?.started_at,
-      phase_seconds,
-    })
-    Object.assign(merged, rest)
-  }
-  const path = join(here, '../results', `${name}.json`)
-  writeFileSync(path, `${JSON.stringify(merged, null, 1)}\n`)
-  console.log(`wrote ${path}`)
+const name = option('--name') ?? 'gpu-h200'
+const note = option('--note')
+const runs = args.map((file) => {
+  const run = JSON.parse(readFileSync(file, 'utf8'))
+  if (run.local_fake) throw new Error(`${file} is a local rehearsal against the fake ComfyUI, not a GPU run`)
+  return run
+})
+const merged = { benchmark: 'gpu', note, runs: [] }
+for (const { gpu, runs: phases, phase_seconds, local_fake, ...rest } of runs) {
+  merged.gpu ??= gpu
+  if (merged.gpu !== gpu) throw new Error(`a run on ${gpu}, not ${merged.gpu}: keep one GPU per result file`)
+  merged.runs.push({
+    run: merged.runs.length + 1,
+    phases: phases?.at(-1)?.phases,
+    started_at: phases?.at(-1)?.started_at,
+    phase_seconds,
+  })
+  Object.assign(merged, rest)
 }
+const results = join(here, '../results')
+writeFileSync(join(results, `${name}.json`), `${JSON.stringify(merged, null, 1)}\n`)
+const report = buildReport(runs)
+writeFileSync(join(results, 'gpu-summary.json'), `${JSON.stringify(report.summary, null, 2)}\n`)
+const img = join(here, '../../docs/img')
+mkdirSync(img, { recursive: true })
+for (const [file, svg] of Object.entries(report.svgs)) writeFileSync(join(img, file), svg)
+console.log(
+  `wrote bench/results/${name}.json, bench/results/gpu-summary.json, docs/img/${Object.keys(report.svgs).join(', ')}`,
+)
 
 // ---------------------------------------------------------------------------------------------------------------
 const ms = (stat) => (stat ? `${stat.p50} / ${stat.p90} / ${stat.p99}` : '–')
@@ -49,137 +55,68 @@ const table = (header, rows) =>
     `| ${header.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n')
-const out = []
-out.push(`GPU: ${merged.gpu}\n`)
-if (merged.latency) {
-  out.push('### Latency, ms (p50 / p90 / p99), 30 requests each, fresh prompt every request\n')
-  out.push(
-    table(
-      [
-        'size',
-        '(a) genimage POST /generate + GET image',
-        '(b) tutorial: SaveImage, 0.5 s /history polling, file from disk',
-        '(c) stock /prompt, 2 ms /history polling, /view',
-      ],
-      merged.latency.map((row) => [
-        row.size,
-        ms(row.a_genimage.end_to_end_ms),
-        ms(row.b_tutorial_poll_500ms.end_to_end_ms),
-        ms(row.c_stock_poll_2ms.end_to_end_ms),
+const out = [`GPU: ${merged.gpu}\n`, JSON.stringify(report.summary, null, 2), '']
+const variants = ['genimage', 'genimage_plain', 'stock_comfyui_poll_2ms', 'tutorial_poll_500ms']
+const cases = [...new Set(variants.flatMap((v) => Object.keys(merged[v] ?? {}).filter((k) => /^\d+_/.test(k))))]
+out.push('### End to end at the client, ms (p50 / p90 / p99)\n')
+out.push(
+  table(
+    ['case', ...variants],
+    cases.map((c) => [c, ...variants.map((v) => ms(merged[v]?.[c]?.end_to_end_ms))]),
+  ),
+)
+out.push('\n### Inside genimage (p50 ms): server total / queue / inference / encode, bytes\n')
+out.push(
+  table(
+    ['case', 'variant', 'server total', 'queue', 'inference', 'encode', 'bytes'],
+    cases.flatMap((c) =>
+      ['genimage', 'genimage_plain']
+        .filter((v) => merged[v]?.[c]?.server_total_ms)
+        .map((v) => {
+          const row = merged[v][c]
+          return [
+            c,
+            v,
+            row.server_total_ms.p50,
+            row.queue_ms.p50,
+            row.inference_ms.p50,
+            row.encode_ms.p50,
+            row.bytes_p50,
+          ]
+        }),
+    ),
+  ),
+)
+out.push('\n### Images/s, 512² 1 step PNG, against concurrent clients\n')
+out.push(
+  table(
+    ['variant', 'clients', 'requests', 'images/s', 'latency p50 / p90 / p99'],
+    ['genimage', 'genimage_plain', 'stock_comfyui_poll_2ms'].flatMap((v) =>
+      (merged[v]?.throughput_512_1step_png ?? []).map((row) => [
+        v,
+        row.clients,
+        row.requests,
+        row.images_per_s,
+        ms(row.latency_ms),
       ]),
     ),
-  )
-  out.push('')
-  out.push(
-    table(
-      [
-        'size',
-        'genimage server total',
-        'queue',
-        'inference (ComfyUI, image frame in)',
-        'encode (in the output node)',
-        'PNG bytes',
-      ],
-      merged.latency.map((row) => [
-        row.size,
-        row.a_genimage.server_total_ms.p50,
-        row.a_genimage.queue_ms.p50,
-        row.a_genimage.inference_ms.p50,
-        row.a_genimage.encode_ms.p50,
-        row.a_genimage.bytes_p50,
-      ]),
-    ),
-  )
+  ),
+)
+const traces = {
+  'genimage PNG': merged.genimage?.trace_512_1step_png,
+  'genimage JPEG': merged.genimage?.trace_512_1step_jpeg,
+  'plain PNG': merged.genimage_plain?.trace_512_1step_png,
 }
-if (merged.trace) {
-  out.push('\n### Per-node trace (ComfyUI WebSocket events, p50 ms)\n')
-  const names = Object.keys(merged.trace)
-  const keys = [...new Set(names.flatMap((name) => Object.keys(merged.trace[name] ?? {})))]
-  out.push(
-    table(
-      ['piece', ...names],
-      keys.map((key) => [key, ...names.map((name) => merged.trace[name]?.[key]?.p50 ?? '–')]),
-    ),
-  )
-}
-if (merged.cudagraph) {
-  const cg = merged.cudagraph
-  out.push('\n### CUDA graphs (sdxl-turbo-cudagraph) vs plain workflow, end to end ms (p50 / p90 / p99)\n')
-  out.push(
-    table(
-      ['request', 'plain', 'CUDA graphs'],
-      Object.keys(cg.plain ?? {}).map((key) => [
-        key,
-        ms(cg.plain[key].end_to_end_ms),
-        ms(cg.cudagraph?.[key]?.end_to_end_ms),
-      ]),
-    ),
-  )
-  out.push(`\npixels vs plain: ${JSON.stringify(cg.pixels_vs_plain)}`)
-  const traces = {
-    plain: cg.plain_trace,
-    'CUDA graphs': cg.cudagraph_trace,
-    'CUDA graphs, JPEG': cg.cudagraph_trace_jpeg,
-  }
-  const keys = [...new Set(Object.values(traces).flatMap((t) => Object.keys(t ?? {})))]
-  out.push('')
-  out.push(
-    table(
-      ['piece (p50 ms)', ...Object.keys(traces)],
-      keys.map((key) => [key, ...Object.values(traces).map((t) => t?.[key]?.p50 ?? '–')]),
-    ),
-  )
-}
-if (merged.flags) {
-  out.push('\n### ComfyUI flags (genimage restarted per row; 512² 1 step PNG)\n')
-  out.push(
-    table(
-      [
-        'flags',
-        'end to end p50 / p90 / p99',
-        'trace total p50',
-        'text',
-        'sampler',
-        'VAE',
-        'output node',
-        'ComfyUI boot',
-        'process → ready',
-        '→ first image',
-        'pixels = default',
-      ],
-      Object.entries(merged.flags).map(([name, row]) => {
-        if (row.error) return [name, `failed: ${row.error}`, '', '', '', '', '', '', '', '', '']
-        const t = row.trace_512_1step ?? {}
-        const p = (k) => t[Object.keys(t).find((key) => key.includes(k))]?.p50 ?? '–'
-        return [
-          name,
-          ms(row.latency_512_1step.end_to_end_ms),
-          t.total_ms?.p50 ?? '–',
-          p('CLIPTextEncode'),
-          p('SamplerCustom'),
-          p('VAEDecode'),
-          p('GenimageOutput'),
-          row.cold.comfyui_boot_ms,
-          row.cold.process_to_ready_ms,
-          row.cold.process_to_first_image_ms,
-          row.pixels_vs_default?.identical ? 'identical' : `max diff ${row.pixels_vs_default?.max_abs_diff}`,
-        ]
-      }),
-    ),
-  )
-}
-if (merged.formats) {
-  out.push('\n### Output formats (512² 1 step)\n')
-  out.push(
-    table(
-      ['format', 'end to end p50 / p90 / p99', 'encode p50', 'bytes'],
-      Object.entries(merged.formats).map(([name, row]) => [
-        name,
-        ms(row.end_to_end_ms),
-        row.encode_ms.p50,
-        row.bytes_p50,
-      ]),
-    ),
-  )
-}
+const keys = [...new Set(Object.values(traces).flatMap((t) => Object.keys(t ?? {})))]
+out.push('\n### Per-node trace, 512² 1 step (ComfyUI WebSocket events, p50 ms)\n')
+out.push(
+  table(
+    ['piece', ...Object.keys(traces)],
+    keys.map((key) => [key, ...Object.values(traces).map((t) => t?.[key]?.p50 ?? '–')]),
+  ),
+)
+out.push(`\ncold start: ${JSON.stringify(merged.cold_start ?? {}, null, 1)}`)
+out.push(`\npixels: ${JSON.stringify({ ...merged.pixels, batched_vs_alone: undefined })}`)
+out.push(`\ncontract: ${merged.contract?.passed ?? '?'} passed, ${merged.contract?.failed ?? '?'} failed`)
+if (merged.boot_profile) out.push(`\nboot profile: ${JSON.stringify(merged.boot_profile).slice(0, 1500)}`)
 console.log(out.join('\n'))

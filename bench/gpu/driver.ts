@@ -3,17 +3,21 @@
  * speed variants. Bundled by `build.mjs` into `bench/.tmp/gpu/driver.mjs` and started by `run.sh` (which unpacks
  * Node, writes the random-weight checkpoint and sets PYTHONPATH). Each phase named on the command line runs in order:
  *
- *   cold        cold start of stock ComfyUI, then of genimage (which stays up for the next phases)
- *   contract    test/contract/suite.ts against genimage servers attached to that ComfyUI
- *   bench       (a) genimage POST /generate, (b) the tutorial pattern, (c) stock /prompt + 2 ms polling; 3 sizes
- *   throughput  8 concurrent clients vs one stream, FIFO order, ComfyUI queue depth 1 vs 2
- *   trace       per-node timings from ComfyUI's WebSocket events (where the time goes)
- *   formats     PNG levels / JPEG / WebP through genimage servers attached to the same ComfyUI
- *   cudagraph   the GenimageCudaGraph workflow: latency and pixels vs the plain workflow
- *   transcript  records the node-error scenario for the fake's transcript fixture
+ *   probe       what the machine's Python has for the fast path (torchvision, nvjpeg on a CUDA tensor)
+ *   cold        cold start of stock ComfyUI, then of genimage supervising ComfyUI (which stays up: the "main" server)
+ *   plain       genimage's plain path (FAST_PATH=0, MAX_BATCH=1) attached to the main ComfyUI: latency per case,
+ *               images/s with 1 and 16 clients, per-node trace, reference images
+ *   default     the same for the main server (default path), images/s with 1, 2, 4, 8, 16 clients
+ *   stock       stock ComfyUI (POST /prompt + 2 ms /history polling + /view) and the tutorial (0.5 s polling)
+ *   pixels      default vs plain path, decoded pixels; 8 requests batched vs each run alone (max abs diff)
+ *   contract    test/contract/suite.ts: default groups against the supervised main server, others attached
+ *   transcript  records the node-error and a batched-prompt scenario for the fake's transcript fixture
  *   flags       genimage restarted with each ComfyUI flag set: boot, first image, latency, pixels
+ *   floor       floor.py (in-process CLIP / sampler / VAE / PNG) and pixels.py encode (natural-looking image)
+ *   bootprofile python3 -X importtime main.py --quick-test-for-ci
  *
- * Results go to `$OUT/results.json` (merged per phase, written after each one) and logs to `$GI_WORK/logs`.
+ * Results go to `$OUT/results.json` (merged per phase, written after each one), the summary to
+ * `$OUT/gpu-summary.json`, the charts and logs to `$GI_WORK/report` and `$GI_WORK/logs` (run.sh packs them).
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
@@ -30,7 +34,18 @@ import {
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import { decodeBinaryFrame, imageInfo } from '../../packages/server/src/comfyui/index.js'
+import {
+  BATCH_CLASSES,
+  batchPlan,
+  buildBatchGraph,
+  decodeBinaryFrame,
+  FAST_PATH_CLASSES,
+  imageInfo,
+  plainPath,
+  readWorkflowFiles,
+  type Workflow,
+} from '../../packages/server/src/comfyui/index.js'
+import { buildReport } from './report.mjs'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Setup
@@ -320,7 +335,7 @@ async function workflowGraph(name = 'sdxl-turbo'): Promise<Record<string, any>> 
 
 /** The tutorial's graph: the same nodes as our workflow, ending in stock SaveImage (PNG level 4 + metadata, to disk). */
 async function tutorialGraph(size: Size, prompt: string, seed: number): Promise<Record<string, any>> {
-  baseGraph ??= await workflowGraph()
+  baseGraph ??= plainGraph()
   const graph = structuredClone(baseGraph)
   graph['6'].inputs.text = prompt
   Object.assign(graph['5'].inputs, { width: size.width, height: size.height })
@@ -410,13 +425,36 @@ function summarizeGenimage(rows: GenimageResult[]) {
 // ---------------------------------------------------------------------------------------------------------------
 // Phases
 
-let main: Proc | undefined // the supervised genimage server (and its ComfyUI) the later phases use
+let main: Proc | undefined // the supervised genimage server (default path) and its ComfyUI, used by later phases
 
 async function gpuName(): Promise<string> {
   const smi = spawnSync('nvidia-smi', ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader'], {
     encoding: 'utf8',
   })
   return smi.status === 0 ? smi.stdout.trim() : 'no GPU (local run against the fake ComfyUI)'
+}
+
+/** What the GPU machine's Python has for the fast path: torchvision's nvjpeg encode_jpeg on a CUDA tensor. */
+async function phaseProbe() {
+  const code = [
+    'import json, sys',
+    'out = {"python": sys.version.split()[0]}',
+    'try:',
+    '  import torch; out["torch"] = torch.__version__; out["cuda"] = torch.cuda.is_available()',
+    'except Exception as e: out["torch_error"] = str(e)',
+    'try:',
+    '  import torchvision; from torchvision.io import encode_jpeg; out["torchvision"] = torchvision.__version__',
+    '  t = torch.zeros(3, 64, 64, dtype=torch.uint8, device="cuda"); out["nvjpeg_bytes"] = len(encode_jpeg(t, quality=90))',
+    'except Exception as e: out["torchvision_error"] = str(e)[:300]',
+    'print(json.dumps(out))',
+  ].join('\n')
+  const run = spawnSync(PY, ['-c', code], { encoding: 'utf8', timeout: 120_000 })
+  try {
+    results.probe = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')
+  } catch {
+    results.probe = { error: (run.stderr || run.stdout).slice(-400) }
+  }
+  log('probe', results.probe)
 }
 
 async function coldStock(extra: string[] = []) {
@@ -445,13 +483,21 @@ async function coldStock(extra: string[] = []) {
   }
 }
 
-async function coldGenimage(comfyuiArgs: string[], tag: string, workflow?: string) {
-  const proc = startGenimage(`genimage-${tag}`, { port: GENIMAGE_PORT, comfyuiArgs, ...(workflow ? { workflow } : {}) })
+async function coldGenimage(comfyuiArgs: string[], tag: string, env: Record<string, string> = {}) {
+  const proc = startGenimage(`genimage-${tag}`, { port: GENIMAGE_PORT, comfyuiArgs, env })
   try {
     return await coldGenimageRun(proc, comfyuiArgs)
   } catch (error) {
     await stopProc(proc).catch(() => {})
     throw error
+  }
+}
+
+const parseLine = (line?: { line: string }) => {
+  try {
+    return line ? JSON.parse(line.line) : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -463,14 +509,11 @@ async function coldGenimageRun(proc: Proc, comfyuiArgs: string[]) {
   const first = await generate(GENIMAGE_PORT, genimageBody(SIZE_512, 'cold'))
   const firstImageMs = now() - proc.started
   const find = (pattern: RegExp) => proc.lines.find((l) => pattern.test(l.line))
-  const parse = (line?: { line: string }) => {
-    try {
-      return line ? JSON.parse(line.line) : undefined
-    } catch {
-      return undefined
-    }
+  const at = (pattern: RegExp) => {
+    const line = find(pattern)
+    return line ? round(line.t, 0) : undefined
   }
-  const bootLine = parse(find(/"bootMs"/))
+  const bootLine = parseLine(find(/"bootMs"/))
   const warm = find(/warm-up generation took (\d+) ms/)
   return {
     comfyui_args: comfyuiArgs,
@@ -480,39 +523,68 @@ async function coldGenimageRun(proc: Proc, comfyuiArgs: string[]) {
     first_request_ms: round(first.ms, 0),
     comfyui_boot_ms: bootLine?.bootMs,
     warmup_ms: warm ? Number(/took (\d+) ms/.exec(warm.line)?.[1]) : undefined,
+    // Where the seconds go, from the server's log (ms after process start): ComfyUI's own lines come through it.
+    log_marks_ms: {
+      comfyui_spawned: at(/"event":"starting"/),
+      torch_and_cuda: at(/Total VRAM|Device: cuda/),
+      custom_nodes_imported: at(/Import times for custom nodes/),
+      comfyui_http_up: at(/is answering/),
+      workflow_checked: at(/workflow .* checked/),
+      warm_up_done: at(/warm-up generation took/),
+    },
     proc,
   }
+}
+
+/** Waits for the main server's warm-up after ready (the other sizes and batch sizes) and returns its ms. */
+async function backgroundWarmUp(proc: Proc): Promise<number | undefined> {
+  const pattern = /warm-up after ready (took (\d+) ms|failed)/
+  await waitUntil(async () => proc.lines.some((l) => pattern.test(l.line)), 240_000, 'warm-up after ready', 100)
+  const line = proc.lines.find((l) => pattern.test(l.line))!
+  const ms = /took (\d+) ms/.exec(line.line)?.[1]
+  log(`background warm-up: ${line.line.slice(0, 200)}`)
+  return ms ? Number(ms) : undefined
 }
 
 async function phaseCold() {
   log('cold: stock ComfyUI')
   const stock = await coldStock()
   log('cold: stock', stock)
-  log('cold: genimage (supervised, default flags)')
+  log('cold: genimage (supervised, default path)')
   const { proc, ...genimage } = await coldGenimage([], 'main')
   main = proc
+  const warmAfterReadyMs = await backgroundWarmUp(proc)
   log('cold: genimage', genimage)
-  results.cold_start = { stock, genimage }
+  results.cold_start = { stock, genimage: { ...genimage, warm_up_after_ready_ms: warmAfterReadyMs } }
 }
 
 async function ensureMain() {
   if (main && main.child.exitCode === null) return
   const { proc, ...cold } = await coldGenimage([], 'main')
   main = proc
+  await backgroundWarmUp(proc)
   log('main genimage server started', cold)
 }
 
 async function phaseContract() {
   await ensureMain()
-  log('contract: running test/contract/suite.ts against genimage attached to real ComfyUI')
+  log(
+    'contract: test/contract/suite.ts; default groups against the supervised server, the others attached to its ComfyUI',
+  )
   const file = join(WORK, 'contract.json')
   const proc = startProc(
     'contract',
     process.execPath,
-    [join(BUNDLES, 'contract.mjs'), '--comfyui-url', COMFY, '--out', file],
-    {
-      env: { WORKFLOW: join(WORKFLOWS, 'sdxl-turbo') },
-    },
+    [
+      join(BUNDLES, 'contract.mjs'),
+      '--genimage-url',
+      genimageUrl(GENIMAGE_PORT),
+      '--comfyui-url',
+      COMFY,
+      '--out',
+      file,
+    ],
+    { env: { WORKFLOW: join(WORKFLOWS, 'sdxl-turbo') } },
   )
   const code = await proc.exited
   const report = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { error: `contract runner exited ${code}` }
@@ -520,116 +592,214 @@ async function phaseContract() {
   log(`contract: ${report.passed ?? '?'} passed, ${report.failed ?? '?'} failed (${report.ms ?? '?'} ms)`)
 }
 
-async function phaseBench() {
-  await ensureMain()
-  const rows: Record<string, unknown>[] = []
-  for (const size of SIZES) {
-    log(`bench ${size.label}: (a) genimage POST /generate`)
-    const a = await series(N, 3, () => generate(GENIMAGE_PORT, genimageBody(size, 'a')))
-    log(`bench ${size.label}: (b) tutorial: SaveImage + 0.5 s /history polling + file from disk`)
-    const b = await series(N, 2, async (i) =>
-      stockRun(await tutorialGraph(size, freshPrompt('b'), 1000 + i), 500, 'disk'),
-    )
-    log(`bench ${size.label}: (c) stock /prompt + 2 ms /history polling + /view`)
-    const c = await series(N, 2, async (i) =>
-      stockRun(await tutorialGraph(size, freshPrompt('c'), 2000 + i), 2, 'view'),
-    )
-    const row = {
-      size: size.label,
-      a_genimage: summarizeGenimage(a),
-      b_tutorial_poll_500ms: {
-        end_to_end_ms: stats(b.map((r) => r.ms)),
-        history_seen_ms: stats(b.map((r) => r.historyMs)),
-        bytes_p50: percentile(
-          b.map((r) => r.bytes),
-          50,
-        ),
-      },
-      c_stock_poll_2ms: {
-        end_to_end_ms: stats(c.map((r) => r.ms)),
-        history_seen_ms: stats(c.map((r) => r.historyMs)),
-        bytes_p50: percentile(
-          c.map((r) => r.bytes),
-          50,
-        ),
-      },
-    }
-    log(
-      `bench ${size.label}: p50 a ${row.a_genimage.end_to_end_ms.p50} / b ${row.b_tutorial_poll_500ms.end_to_end_ms.p50} / c ${row.c_stock_poll_2ms.end_to_end_ms.p50} ms`,
-    )
-    rows.push(row)
-    results.latency = rows
-    save()
-  }
+/** The latency cases of the summary: size, steps, format. */
+const CASES = [
+  { key: '512_1step_png', size: SIZES[0], format: 'png' },
+  { key: '512_1step_jpeg', size: SIZES[0], format: 'jpeg' },
+  { key: '512_1step_webp', size: SIZES[0], format: 'webp' },
+  { key: '512_4steps_png', size: SIZES[1], format: 'png' },
+  { key: '1024_1step_png', size: SIZES[2], format: 'png' },
+  { key: '1024_1step_jpeg', size: SIZES[2], format: 'jpeg' },
+] as const
+
+/** Per-request client latencies (ms) of every variant and case, for the CDF chart. */
+const samples: Record<string, Record<string, number[]>> = {}
+function keep(variant: string, key: string, values: number[]) {
+  samples[variant] ??= {}
+  samples[variant]![key] = values.map((v) => round(v, 1))
+  results.samples = samples
 }
 
-async function phaseThroughput() {
-  await ensureMain()
-  const total = Number(env.GI_THROUGHPUT_N ?? 48)
-  log(`throughput: ${total} requests 512² 1 step, one stream`)
-  for (let i = 0; i < 3; i += 1) await generate(GENIMAGE_PORT, genimageBody(SIZE_512, 'warm'))
-  let started = now()
-  const single = await series(total, 0, () => generate(GENIMAGE_PORT, genimageBody(SIZE_512, 't1')))
-  const singleMs = now() - started
-  log(`throughput: ${total} requests from 8 concurrent clients`)
-  started = now()
-  const concurrentRows: GenimageResult[] = []
+/** Images/s with `clients` concurrent clients sending `total` requests in all (`one` runs one request). */
+async function concurrent(clients: number, total: number, one: (i: number) => Promise<{ ms: number }>) {
+  let next = 0
+  const latencies: number[] = []
+  const started = now()
   await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let i = 0; i < total / 8; i += 1)
-        concurrentRows.push(await generate(GENIMAGE_PORT, genimageBody(SIZE_512, 't8')))
+    Array.from({ length: clients }, async () => {
+      while (next < total) {
+        next += 1
+        latencies.push((await one(next)).ms)
+      }
     }),
   )
-  const concurrentMs = now() - started
-  log('throughput: FIFO: 16 requests started 3 ms apart, answers must come back in the same order')
-  const order: number[] = []
-  await Promise.all(
-    Array.from({ length: 16 }, async (_, i) => {
-      await sleep(i * 3)
-      await generate(GENIMAGE_PORT, genimageBody(SIZE_512, `fifo${i}`))
-      order.push(i)
-    }),
-  )
-  const fifo = order.every((value, index) => value === index)
-  log(
-    'throughput: stock ComfyUI queue depth 1 (submit after the last finished) vs 2 (one waiting behind the running one)',
-  )
-  const depth = async (inFlight: number) => {
-    const count = 24
-    let next = 0
-    const begin = now()
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < count) {
-          next += 1
-          await stockRun(await tutorialGraph(SIZE_512, freshPrompt('depth'), next), 2, 'view')
-        }
-      }),
-    )
-    return round((count / (now() - begin)) * 1000, 2)
-  }
-  const depth1 = await depth(1)
-  const depth2 = await depth(2)
-  results.throughput = {
+  return {
+    clients,
     requests: total,
-    single_stream_images_per_s: round((total / singleMs) * 1000, 2),
-    single_stream_latency_ms: stats(single.map((r) => r.ms)),
-    concurrent8_images_per_s: round((total / concurrentMs) * 1000, 2),
-    concurrent8_latency_ms: stats(concurrentRows.map((r) => r.ms)),
-    concurrent8_queue_ms: stats(concurrentRows.map((r) => r.timings.queue_ms ?? 0)),
-    ratio_concurrent_to_single: round(singleMs / concurrentMs, 3),
-    fifo_order_kept: fifo,
-    fifo_completion_order: order,
-    stock_depth1_images_per_s: depth1,
-    stock_depth2_images_per_s: depth2,
+    images_per_s: round((total / (now() - started)) * 1000, 2),
+    latency_ms: stats(latencies),
   }
-  log('throughput', results.throughput)
 }
 
-/** Submits our workflow straight to ComfyUI and timestamps every WebSocket event: where a request's time goes. */
-async function trace(count: number, size: Size, workflow = 'sdxl-turbo', format = 'png', samePrompt = false) {
+/** A genimage server's variant block: latency per case, images/s against clients, per-node trace, reference images. */
+async function genimageBlock(variant: 'genimage' | 'genimage_plain', port: number, clientCounts: number[]) {
+  const out: Record<string, unknown> = {}
+  for (const c of CASES) {
+    log(`${variant}: ${c.key}`)
+    const rows = await series(N, 3, () => generate(port, genimageBody(c.size, variant, { output_format: c.format })))
+    out[c.key] = summarizeGenimage(rows)
+    keep(
+      variant,
+      c.key,
+      rows.map((r) => r.ms),
+    )
+  }
+  const throughput = []
+  for (const clients of clientCounts) {
+    const total = Math.max(32, clients * 4)
+    log(`${variant}: ${clients} concurrent clients, ${total} requests, 512² 1 step PNG`)
+    throughput.push(
+      await concurrent(clients, total, () => generate(port, genimageBody(SIZE_512, `${variant}-t${clients}`))),
+    )
+    log(`${variant}: ${clients} clients`, throughput.at(-1))
+  }
+  out.throughput_512_1step_png = throughput
+  for (const size of [SIZES[0], SIZES[2]]) {
+    const image = await generate(port, { ...FIXED, width: size.width, height: size.height })
+    await savePixels(`${variant}-${size.width}`, image.image)
+  }
+  return out
+}
+
+async function withPlain<T>(body: (port: number) => Promise<T>): Promise<T> {
+  const port = GENIMAGE_PORT + 2
+  const proc = startGenimage('genimage-plain', { port, env: { FAST_PATH: '0', MAX_BATCH: '1' } })
+  try {
+    await waitReady(port, proc, 300_000)
+    await backgroundWarmUp(proc)
+    return await body(port)
+  } finally {
+    await stopAttached(proc)
+  }
+}
+
+/** The plain path (FAST_PATH=0, MAX_BATCH=1: as genimage ran before), attached to the main server's ComfyUI. */
+async function phasePlain() {
+  await ensureMain()
+  const block = await withPlain(async (port) => {
+    const out = await genimageBlock('genimage_plain', port, [1, 16])
+    out.trace_512_1step_png = await trace(15, SIZE_512, plainGraph(), 'png')
+    return out
+  })
+  results.genimage_plain = block
+}
+
+/** The default path: the supervised main server. */
+async function phaseDefault() {
+  await ensureMain()
+  const out = await genimageBlock('genimage', GENIMAGE_PORT, [1, 2, 4, 8, 16])
+  out.trace_512_1step_png = await trace(15, SIZE_512, await workflowGraph(), 'png')
+  out.trace_512_1step_jpeg = await trace(15, SIZE_512, await workflowGraph(), 'jpeg')
+  out.encoders = main?.lines
+    .filter((l) => /nvjpeg|GenimageCudaGraph.*(failed|captured)/.test(l.line))
+    .slice(0, 30)
+    .map((l) => l.line.slice(0, 240))
+  results.genimage = out
+}
+
+/** Stock ComfyUI (2 ms polling) and the tutorial (0.5 s polling), on the main server's ComfyUI. */
+async function phaseStock() {
+  await ensureMain()
+  const out: Record<string, unknown> = {}
+  for (const c of [CASES[0], CASES[4]]) {
+    log(`stock, 2 ms polling: ${c.key}`)
+    const rows = await series(N, 2, async (i) =>
+      stockRun(await tutorialGraph(c.size, freshPrompt('c'), 2000 + i), 2, 'view'),
+    )
+    out[c.key] = {
+      end_to_end_ms: stats(rows.map((r) => r.ms)),
+      bytes_p50: percentile(
+        rows.map((r) => r.bytes),
+        50,
+      ),
+    }
+    keep(
+      'stock_comfyui_poll_2ms',
+      c.key,
+      rows.map((r) => r.ms),
+    )
+  }
+  log('tutorial, 0.5 s polling: 512_1step_png')
+  const tutorial = await series(N, 2, async (i) =>
+    stockRun(await tutorialGraph(SIZE_512, freshPrompt('b'), 1000 + i), 500, 'disk'),
+  )
+  keep(
+    'tutorial_poll_500ms',
+    '512_1step_png',
+    tutorial.map((r) => r.ms),
+  )
+  const throughput = []
+  for (const clients of [1, 16]) {
+    log(`stock: ${clients} concurrent clients (POST /prompt + 2 ms polling + /view)`)
+    throughput.push(
+      await concurrent(clients, 32, async (i) =>
+        stockRun(await tutorialGraph(SIZE_512, freshPrompt('ct'), 3000 + i), 2, 'view'),
+      ),
+    )
+  }
+  results.stock_comfyui_poll_2ms = { ...out, throughput_512_1step_png: throughput }
+  results.tutorial_poll_500ms = { '512_1step_png': { end_to_end_ms: stats(tutorial.map((r) => r.ms)) } }
+}
+
+/**
+ * Pixels: default vs plain path (same request, PNG, 512² and 1024²), and batched vs alone: 8 different requests sent
+ * at once (the first runs alone, the others wait and share prompts), then each again on its own.
+ */
+async function phasePixels() {
+  await ensureMain()
+  const out: Record<string, unknown> = {}
+  for (const width of [512, 1024]) {
+    const a = join(WORK, 'pixels', `genimage-${width}.png`)
+    const b = join(WORK, 'pixels', `genimage_plain-${width}.png`)
+    out[`default_vs_plain_${width}`] =
+      existsSync(a) && existsSync(b) ? comparePixels(a, b) : { error: 'images missing' }
+  }
+  const bodies = Array.from({ length: 8 }, (_, i) => ({
+    prompt: `${SUBJECTS[i]}, batch check`,
+    seed: 900 + i,
+    width: 512,
+    height: 512,
+    num_inference_steps: 1,
+    output_format: 'png',
+  }))
+  const rows: Record<string, unknown>[] = []
+  for (const steps of [1, 4]) {
+    const batched = await Promise.all(
+      bodies.map((body) => generate(GENIMAGE_PORT, { ...body, num_inference_steps: steps })),
+    )
+    for (const [i, body] of bodies.entries()) {
+      const alone = await generate(GENIMAGE_PORT, { ...body, num_inference_steps: steps })
+      const fa = await savePixels(`batched-${steps}-${i}`, batched[i]!.image)
+      const fb = await savePixels(`alone-${steps}-${i}`, alone.image)
+      rows.push({ steps, index: i, ...comparePixels(fa, fb) })
+    }
+  }
+  const diffs = rows.map((r) => Number(r.max_abs_diff ?? Number.NaN))
+  out.batched_vs_alone = rows
+  out.batched_max_abs_diff = Math.max(...diffs)
+  out.batch_log = main?.lines.filter((l) => /runs in one ComfyUI prompt/.test(l.line)).length
+  results.pixels = out
+  log('pixels', {
+    default_vs_plain: [out.default_vs_plain_512, out.default_vs_plain_1024],
+    batched_max_abs_diff: out.batched_max_abs_diff,
+  })
+}
+
+/** The default workflow's plain path (what FAST_PATH=0 submits), for traces. */
+function plainGraph(): Record<string, any> {
+  const dir = join(WORKFLOWS, 'sdxl-turbo')
+  const files = {
+    name: 'sdxl-turbo',
+    dir,
+    graph: JSON.parse(readFileSync(join(dir, 'workflow.json'), 'utf8')),
+    bindings: {},
+  }
+  return plainPath(files).graph as Record<string, any>
+}
+
+/** Submits a graph straight to ComfyUI and timestamps every WebSocket event: where a request's time goes. */
+async function trace(count: number, size: Size, graph0: Record<string, any>, format = 'png', samePrompt = false) {
   const fixedText = freshPrompt('trace-fixed')
-  const graph0 = await workflowGraph(workflow)
   const clientId = `trace-${randomUUID()}`
   const ws = new WebSocket(`${COMFY.replace('http', 'ws')}/ws?clientId=${clientId}`, { perMessageDeflate: false })
   await new Promise((resolve, reject) => {
@@ -658,7 +828,7 @@ async function trace(count: number, size: Size, workflow = 'sdxl-turbo', format 
     graph['27'].inputs.format = format
     events = []
     const started = now()
-    const id = await postPrompt(graph, clientId)
+    await postPrompt(graph, clientId)
     const posted = now()
     await waitUntil(
       async () => events.some((e) => e.type === 'executing' && e.node === null),
@@ -668,8 +838,7 @@ async function trace(count: number, size: Size, workflow = 'sdxl-turbo', format 
     )
     const done = now()
     if (i < 0) continue
-    const at = (type: string, node?: string) =>
-      events.find((e) => e.type === type && (node === undefined || e.node === node))?.t
+    const at = (type: string) => events.find((e) => e.type === type)?.t
     const frame = events.find((e) => e.type === 'frame')
     const run: Record<string, number> = { total_ms: done - started, post_prompt_ms: posted - started }
     const startT = at('execution_start')
@@ -685,49 +854,10 @@ async function trace(count: number, size: Size, workflow = 'sdxl-turbo', format 
       if (typeof frame.meta?.encode_ms === 'number') run.encode_in_node_ms = frame.meta.encode_ms
     }
     runs.push(run)
-    void id
   }
   ws.close()
   const keys = [...new Set(runs.flatMap((run) => Object.keys(run)))]
   return Object.fromEntries(keys.map((key) => [key, stats(runs.map((run) => run[key] ?? 0))]))
-}
-
-async function phaseTrace() {
-  await ensureMain()
-  const out: Record<string, unknown> = {}
-  for (const size of SIZES) {
-    log(`trace ${size.label}`)
-    out[size.label] = await trace(N, size)
-  }
-  log('trace 512² 1 step, JPEG')
-  out['512² 1 step jpeg'] = await trace(N, SIZE_512, 'sdxl-turbo', 'jpeg')
-  log('trace 512² 1 step, same prompt every time (ComfyUI serves the text encoding from its cache)')
-  out['512² 1 step same prompt'] = await trace(N, SIZE_512, 'sdxl-turbo', 'png', true)
-  results.trace = out
-  log('trace', out['512² 1 step'])
-}
-
-/** A workflow folder like the shipped one with node inputs changed (PNG level, …), under $GI_WORK/workflows. */
-function variantWorkflow(name: string, change: (graph: Record<string, any>) => void, from = 'sdxl-turbo'): string {
-  const dir = join(WORK, 'workflows', name)
-  mkdirSync(dir, { recursive: true })
-  const graph = JSON.parse(readFileSync(join(WORKFLOWS, from, 'workflow.json'), 'utf8'))
-  change(graph)
-  writeFileSync(join(dir, 'workflow.json'), JSON.stringify(graph, null, 1))
-  copyFileSync(join(WORKFLOWS, from, 'bindings.json'), join(dir, 'bindings.json'))
-  return dir
-}
-
-/** Runs `body` against a genimage server attached (COMFYUI_URL) to the running ComfyUI with `workflow`. */
-async function withAttached<T>(name: string, workflow: string, body: (port: number) => Promise<T>): Promise<T> {
-  const port = GENIMAGE_PORT + 1
-  const proc = startGenimage(`genimage-${name}`, { port, workflow })
-  try {
-    await waitReady(port, proc, 300_000)
-    return await body(port)
-  } finally {
-    await stopAttached(proc)
-  }
 }
 
 async function stopAttached(proc: Proc) {
@@ -762,71 +892,15 @@ function comparePixels(a: string, b: string): Record<string, unknown> {
   return JSON.parse(run.stdout)
 }
 
-async function latencyRow(port: number, tag: string, extra: Record<string, unknown> = {}, size: Size = SIZE_512) {
-  const rows = await series(N, 3, () => generate(port, genimageBody(size, tag, extra)))
-  return summarizeGenimage(rows)
-}
-
-async function phaseFormats() {
-  await ensureMain()
-  const out: Record<string, unknown> = {}
-  for (const level of [0, 1, 4, 6]) {
-    const workflow = variantWorkflow(`png-l${level}`, (graph) => {
-      graph['27'].inputs.compress_level = level
-    })
-    log(`formats: PNG level ${level}`)
-    out[`png level ${level}`] = await withAttached(`png-l${level}`, workflow, (port) => latencyRow(port, `png${level}`))
-  }
-  for (const format of ['jpeg', 'webp'] as const) {
-    log(`formats: ${format} (quality 90${format === 'webp' ? ', method 1' : ''})`)
-    out[format] = await latencyRow(GENIMAGE_PORT, format, { output_format: format })
-  }
-  results.formats = out
-}
-
-async function phaseCudagraph() {
-  await ensureMain()
-  const rows = async (port: number, tag: string) => ({
-    '512² 1 step': await latencyRow(port, `${tag}1`),
-    '512² 4 steps': await latencyRow(port, `${tag}4`, {}, SIZES[1]),
-    '1024² 1 step': await latencyRow(port, `${tag}1024`, {}, SIZES[2]),
-    '512² 1 step jpeg': await latencyRow(port, `${tag}j`, { output_format: 'jpeg' }),
-  })
-  // Blocks, not interleaved: switching between the two workflows' MODEL/CLIP patchers makes ComfyUI reload them.
-  log('cudagraph: plain workflow (reference image, latency, per-node trace)')
-  const reference = await generate(GENIMAGE_PORT, FIXED)
-  const referenceFile = await savePixels('plain', reference.image)
-  const out: Record<string, unknown> = { plain: await rows(GENIMAGE_PORT, 'plain') }
-  out.plain_trace = await trace(N, SIZE_512)
-  log('cudagraph: GenimageCudaGraph + GenimageCudaGraphClip workflow')
-  const workflow = join(WORKFLOWS, 'sdxl-turbo-cudagraph')
-  await withAttached('cudagraph', workflow, async (port) => {
-    const image = await generate(port, FIXED)
-    out.pixels_vs_plain = comparePixels(referenceFile, await savePixels('cudagraph', image.image))
-    out.cudagraph = await rows(port, 'cg')
-    out.cudagraph_trace = await trace(N, SIZE_512, 'sdxl-turbo-cudagraph')
-    out.cudagraph_trace_jpeg = await trace(N, SIZE_512, 'sdxl-turbo-cudagraph', 'jpeg')
-  })
-  const logLines = main?.lines.filter((l) => /GenimageCudaGraph/.test(l.line)).map((l) => l.line.slice(0, 300)) ?? []
-  out.node_log = logLines.slice(0, 40)
-  results.cudagraph = out
-  const p50 = (row: any) => row?.end_to_end_ms?.p50
-  log('cudagraph', {
-    plain: p50((out.plain as any)['512² 1 step']),
-    cudagraph: p50((out.cudagraph as any)?.['512² 1 step']),
-    pixels: out.pixels_vs_plain,
-    node_log: logLines.slice(0, 6),
-  })
-}
-
 /**
- * Records the node-error scenario the way record.py records the others: a prompt whose SaveImage raises at execution
- * time ("Saving image outside the output folder is not allowed", filename_prefix `../…`), after a prime prompt that
- * leaves every other node cached, so the fake can replay it with a `nodeError` fault on node 27.
+ * Records, the way record.py records the others, (1) the node-error scenario: a prompt whose SaveImage raises at
+ * execution time ("Saving image outside the output folder is not allowed", filename_prefix `../…`) after a prime
+ * prompt that leaves every other node cached; (2) a batched prompt of the default workflow: 3 requests, their own
+ * prompts and seeds, one GENI frame each (`index` 0..2), as the bridge submits it.
  */
 async function phaseTranscript() {
   await ensureMain()
-  const graph0 = await workflowGraph()
+  const graph0 = plainGraph()
   const graph = (prefix: string) => {
     const g = structuredClone(graph0)
     g['6'].inputs.text = 'a lighthouse'
@@ -876,20 +950,48 @@ async function phaseTranscript() {
   }
   const prime = await runOne('node-error-prime', graph('probe/prime'))
   const error = await runOne('node-error', graph('../outside/escape'))
+  const dir = join(WORKFLOWS, 'sdxl-turbo')
+  const files = await readWorkflowFiles(dir)
+  const workflow = {
+    ...files,
+    bindings: files.bindings as Workflow['bindings'],
+    outputNode: '27',
+    formats: ['png'] as const,
+  }
+  const plan = batchPlan(workflow as Workflow)
+  if (typeof plan === 'string') throw new Error(`default workflow not batchable: ${plan}`)
+  const inputs = ['a red fox in snow', 'a lighthouse at dusk', 'a bowl of ramen'].map((prompt, i) => ({
+    prompt,
+    negative_prompt: '',
+    width: 512,
+    height: 512,
+    num_inference_steps: 2,
+    seed: 31 + i,
+    output_format: 'png' as const,
+    sync_mode: false,
+  }))
+  const batch = await runOne('batch-3-2steps', buildBatchGraph(workflow as Workflow, plan, inputs))
   ws.close()
-  writeFileSync(join(OUT, 'transcript-node-error.jsonl'), `${JSON.stringify(prime)}\n${JSON.stringify(error)}\n`)
-  results.transcript = { recorded: ['node-error'], messages: error.messages.length }
-  log('transcript: node-error recorded', error.messages.length, 'messages')
+  writeFileSync(
+    join(OUT, 'transcripts.jsonl'),
+    [prime, error, batch].map((entry) => JSON.stringify(entry)).join('\n') + '\n',
+  )
+  const objectInfo: Record<string, unknown> = {}
+  for (const name of ['GenimageOutput', ...FAST_PATH_CLASSES, ...BATCH_CLASSES]) {
+    objectInfo[name] = await (await fetch(`${COMFY}/object_info/${name}`)).json()
+  }
+  writeFileSync(join(LOGS, 'object-info-genimage.json'), JSON.stringify(objectInfo, null, 1))
+  results.transcript = {
+    recorded: ['node-error', 'batch-3-2steps'],
+    messages: error.messages.length,
+    batch_messages: batch.messages.length,
+  }
+  log('transcript: recorded', results.transcript)
 }
 
 async function phaseFlags() {
-  const variants: { name: string; args: string[]; workflow?: string }[] = [
+  const variants: { name: string; args: string[] }[] = [
     { name: 'default', args: [] },
-    {
-      name: 'highvram + cudagraph workflow',
-      args: ['--highvram', '--disable-cuda-malloc'],
-      workflow: join(WORKFLOWS, 'sdxl-turbo-cudagraph'),
-    },
     { name: 'highvram', args: ['--highvram'] },
     { name: 'gpu-only', args: ['--gpu-only'] },
     { name: 'disable-api-nodes', args: ['--disable-api-nodes'] },
@@ -910,19 +1012,17 @@ async function phaseFlags() {
     }
     try {
       log(`flags: ${variant.name}`)
-      const { proc, ...cold } = await coldGenimage(
-        variant.args,
-        `flags-${variant.name.replace(/\W+/g, '-')}`,
-        variant.workflow,
-      )
+      const { proc, ...cold } = await coldGenimage(variant.args, `flags-${variant.name.replace(/\W+/g, '-')}`)
       main = proc
       const image = await generate(GENIMAGE_PORT, FIXED)
       const file = await savePixels(`flags-${variant.name.replace(/\W+/g, '-')}`, image.image)
       referenceFile ??= file
       const row = {
         cold,
-        latency_512_1step: await latencyRow(GENIMAGE_PORT, variant.name),
-        trace_512_1step: await trace(15, SIZE_512, variant.workflow ? 'sdxl-turbo-cudagraph' : 'sdxl-turbo'),
+        latency_512_1step: summarizeGenimage(
+          await series(N, 3, () => generate(GENIMAGE_PORT, genimageBody(SIZE_512, variant.name))),
+        ),
+        trace_512_1step: await trace(15, SIZE_512, await workflowGraph()),
         pixels_vs_default: comparePixels(referenceFile, file),
       }
       out[variant.name] = row
@@ -985,13 +1085,13 @@ async function phaseBootProfile() {
 }
 
 const PHASES: Record<string, () => Promise<void>> = {
+  probe: phaseProbe,
   cold: phaseCold,
+  plain: phasePlain,
+  default: phaseDefault,
+  stock: phaseStock,
+  pixels: phasePixels,
   contract: phaseContract,
-  bench: phaseBench,
-  throughput: phaseThroughput,
-  trace: phaseTrace,
-  formats: phaseFormats,
-  cudagraph: phaseCudagraph,
   transcript: phaseTranscript,
   flags: phaseFlags,
   floor: phaseFloor,
@@ -1024,5 +1124,11 @@ for (const phase of phases) {
 }
 if (main) await stopProc(main)
 save()
+// The summary of the issue's format and the charts, from what this run measured (collect.mjs redoes them here).
+const report = buildReport([results])
+writeFileSync(join(OUT, 'gpu-summary.json'), `${JSON.stringify(report.summary, null, 2)}\n`)
+mkdirSync(join(WORK, 'report'), { recursive: true })
+for (const [name, svg] of Object.entries(report.svgs)) writeFileSync(join(WORK, 'report', name), svg)
+log('summary', report.summary)
 log('done')
 process.exit(0)

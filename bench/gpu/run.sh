@@ -5,7 +5,7 @@
 #
 # Needs (carried to the device, built here by `node bench/gpu/build.mjs`): bench/.tmp/gpu (bundles + stubs),
 # .vendor/ComfyUI, .vendor/torchsde-src, .vendor/node22.xz. Writes $OUT/results.json, $OUT/run.log, $OUT/logs.tgz
-# (ComfyUI and server logs, compared images) and $OUT/transcript-node-error.jsonl.
+# (ComfyUI and server logs, compared images, the charts), $OUT/gpu-summary.json and $OUT/transcripts.jsonl.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO"
@@ -14,7 +14,7 @@ export GI_WORK=${GI_WORK:-/tmp/gi}
 export OUT=${OUT:-$GI_WORK/out}
 mkdir -p "$GI_WORK/bin" "$GI_WORK/logs" "$OUT"
 if [ $# -eq 0 ]; then
-  set -- cold contract bench throughput trace transcript floor formats cudagraph flags
+  set -- probe cold plain default stock pixels contract transcript bootprofile
 fi
 say() { echo "[run.sh $(date +%T)] $*" | tee -a "$OUT/run.log"; }
 
@@ -56,6 +56,6 @@ node bench/.tmp/gpu/driver.mjs "$@" 2>&1 | tee -a "$OUT/run.log"
 status=${PIPESTATUS[0]}
 
 # 6. Logs and compared images, in one file (the device returns at most 8 files).
-tar -czf "$OUT/logs.tgz" -C "$GI_WORK" logs $(cd "$GI_WORK" && ls -d pixels workflows 2>/dev/null) 2>/dev/null
+tar -czf "$OUT/logs.tgz" -C "$GI_WORK" logs $(cd "$GI_WORK" && ls -d pixels report 2>/dev/null) 2>/dev/null
 say "driver exit $status"
 exit "$status"

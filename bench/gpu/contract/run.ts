@@ -1,9 +1,13 @@
 /**
- * Runs the unchanged contract suite (`test/contract/suite.ts`) against genimage servers attached to a running
- * ComfyUI (`COMFYUI_URL`, no supervision): one ComfyUI for every group, one genimage server per group configured
- * from its TargetOptions. Bundled by `build.mjs` with `vitest` → `vitest-shim.ts` and `sharp` → `sharp-shim.ts`.
+ * Runs the unchanged contract suite (`test/contract/suite.ts`) against genimage on real ComfyUI. Groups with default
+ * options run against `--genimage-url`: a genimage server as operators run it, supervising ComfyUI (`COMFYUI_DIR`,
+ * our custom nodes installed, default path). Groups that need other settings (queue size, job timeout, API keys)
+ * get a genimage server of their own in this process, attached to that server's ComfyUI (`COMFYUI_URL`). Without
+ * `--genimage-url` every group gets an attached server. Bundled by `build.mjs` with `vitest` → `vitest-shim.ts` and
+ * `sharp` → `sharp-shim.ts`.
  *
- *   node contract.mjs --comfyui-url http://127.0.0.1:8188 [--out results.json] [--workflow DIR]
+ *   node contract.mjs [--genimage-url http://127.0.0.1:8787] --comfyui-url http://127.0.0.1:8188
+ *                     [--out results.json] [--workflow DIR]
  * @module
  */
 import { writeFileSync } from 'node:fs'
@@ -20,10 +24,16 @@ const arg = (name: string) => {
 const comfyuiUrl = arg('--comfyui-url') ?? process.env.COMFYUI_URL ?? 'http://127.0.0.1:8188'
 const out = arg('--out')
 const workflow = arg('--workflow') ?? process.env.WORKFLOW
+const genimageUrl = arg('--genimage-url')
 
 const target: ContractTarget = {
-  name: `genimage server + real ComfyUI at ${comfyuiUrl}`,
+  name: genimageUrl
+    ? `genimage at ${genimageUrl} supervising real ComfyUI (other settings: attached to ${comfyuiUrl})`
+    : `genimage server + real ComfyUI at ${comfyuiUrl}`,
   async start(options: TargetOptions) {
+    if (genimageUrl && Object.keys(options).length === 0) {
+      return { baseUrl: genimageUrl, fetch: globalThis.fetch, close: async () => {} }
+    }
     const request = loadConfig([], {
       COMFYUI_URL: comfyuiUrl,
       HOST: '127.0.0.1',

@@ -1,8 +1,13 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { type ComfyGraph, type ComfyNode, decodeBinaryFrame, defaultWorkflowDir } from '../src/comfyui/index.js'
+import {
+  type ComfyGraph,
+  type ComfyNode,
+  decodeBinaryFrame,
+  defaultWorkflowDir,
+  plainPath,
+  readWorkflowFiles,
+} from '../src/comfyui/index.js'
 import { BINARY_EVENT, FakeComfyUI, type FakeComfyUIOptions, SEQUENCES } from '../src/fake-comfyui/index.js'
 
 const fakes: FakeComfyUI[] = []
@@ -21,7 +26,7 @@ async function start(options: FakeComfyUIOptions = {}): Promise<FakeComfyUI> {
 
 /** The tutorial workflow (as shipped in workflows/sdxl-turbo) with a given output node. */
 async function tutorial(output: ComfyNode): Promise<ComfyGraph> {
-  const graph: ComfyGraph = JSON.parse(await readFile(join(defaultWorkflowDir(), 'workflow.json'), 'utf8'))
+  const graph: ComfyGraph = plainPath(await readWorkflowFiles(defaultWorkflowDir())).graph
   graph['27'] = output
   return graph
 }

@@ -1,10 +1,9 @@
 // Replays on the fake the scenarios `src/fake-comfyui/transcripts/record.py` ran on real ComfyUI 0.8.0 (GPU box,
 // GenimageOutput installed) and compares the WebSocket messages, condensed, with the recorded transcript.
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { type ComfyGraph, defaultWorkflowDir, imageInfo } from '../src/comfyui/index.js'
+import { type ComfyGraph, defaultWorkflowDir, imageInfo, plainPath, readWorkflowFiles } from '../src/comfyui/index.js'
 import { FakeComfyUI } from '../src/fake-comfyui/index.js'
 import { condense, type RecordedMessage } from '../src/fake-comfyui/transcripts/condense.js'
 
@@ -91,7 +90,8 @@ beforeAll(async () => {
   recorded = JSON.parse(
     await readFile(new URL('../src/fake-comfyui/transcripts/comfyui-0.8.0.json', import.meta.url), 'utf8'),
   )
-  workflow = JSON.parse(await readFile(join(defaultWorkflowDir(), 'workflow.json'), 'utf8'))
+  // The plain path: the graph these scenarios were recorded with (no CUDA-graph nodes, Pillow encoders).
+  workflow = plainPath(await readWorkflowFiles(defaultWorkflowDir())).graph
   // Steps slow enough that the interrupt and the queue delete land mid-sampling, as on the GPU.
   fake = await FakeComfyUI.start({ stepMs: 100 })
 

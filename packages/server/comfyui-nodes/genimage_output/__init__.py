@@ -2,13 +2,15 @@
 
 GenimageOutput sends each image of its input over the WebSocket as one binary frame, encoded in the format the
 request asked for (PNG with a chosen zlib level, JPEG or WebP at a chosen quality). Nothing is written to disk,
-no PNG metadata is embedded, and the client gets the bytes without a /history + /view round trip.
+no PNG metadata is embedded, and the client gets the bytes without a /history + /view round trip. With `fast`
+(the default) JPEG is encoded on the GPU and PNG deflated in parallel threads (encode.py); `fast: false` is the
+plain Pillow path. A batch of B images gives B frames, `index` 0..B-1 (the bridge's batching, batch.py).
 
 Frame layout (all integers big-endian), the same shape as ComfyUI's type-4 preview frames:
 
     [u32 0x47454E49 ("GENI")][u32 json_length][json metadata][encoded image]
 
-metadata = {"prompt_id", "node_id", "content_type", "width", "height", "index", "count", "encode_ms"}
+metadata = {"prompt_id", "node_id", "content_type", "width", "height", "index", "count", "encode_ms", "encoder"}
 
 The frame goes through PromptServer.send_sync, the same ordered queue as every other message, so it reaches the
 client after this node's "executing" message and before the prompt's closing `executing {node: null}`. It is sent
@@ -16,17 +18,15 @@ to the client that queued the prompt (server.client_id), or to every socket when
 Installed into <ComfyUI>/custom_nodes/ by @genimage/server (installComfyNodes) before ComfyUI starts.
 """
 
-import io
 import json
 import struct
 import time
 
-import numpy as np
-from PIL import Image
-
 from server import PromptServer
 
+from .batch import GenimageBatchSampler, GenimageBatchTextEncode
 from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
+from .encode import encode_batch
 
 try:  # ComfyUI >= 0.3.4x: the prompt and node being executed, set by the executor
     from comfy_execution.utils import get_executing_context
@@ -35,12 +35,8 @@ except ImportError:  # pragma: no cover - older ComfyUI
 
 GENIMAGE_IMAGE = 0x47454E49
 
-# format input -> (PIL format, MIME type)
-FORMATS = {
-    "png": ("PNG", "image/png"),
-    "jpeg": ("JPEG", "image/jpeg"),
-    "webp": ("WEBP", "image/webp"),
-}
+# format input -> MIME type
+FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
 
 class GenimageOutput:
@@ -53,6 +49,7 @@ class GenimageOutput:
                 "quality": ("INT", {"default": 90, "min": 1, "max": 100}),
                 "compress_level": ("INT", {"default": 1, "min": 0, "max": 9}),
             },
+            "optional": {"fast": ("BOOLEAN", {"default": True})},
             "hidden": {"unique_id": "UNIQUE_ID"},
         }
 
@@ -67,36 +64,26 @@ class GenimageOutput:
         # Always run: a cached output node would replay nothing, and the client would get no frame.
         return time.time()
 
-    def send(self, images, format="png", quality=90, compress_level=1, unique_id=None):
+    def send(self, images, format="png", quality=90, compress_level=1, fast=True, unique_id=None):
         server = PromptServer.instance
         context = get_executing_context() if get_executing_context is not None else None
         prompt_id = context.prompt_id if context is not None else getattr(server, "last_prompt_id", None)
         node_id = context.node_id if context is not None else unique_id
-        pil_format, content_type = FORMATS[format]
+        content_type = FORMATS[format]
         count = len(images)
-        for index, image in enumerate(images):
-            started = time.perf_counter()
-            pixels = np.clip(255.0 * image.cpu().numpy(), 0, 255).astype(np.uint8)
-            picture = Image.fromarray(pixels)
-            buffer = io.BytesIO()
-            if pil_format == "PNG":
-                picture.save(buffer, format="PNG", compress_level=compress_level)
-            elif pil_format == "JPEG":
-                picture.save(buffer, format="JPEG", quality=quality)
-            else:
-                # WebP effort 0 (fastest) .. 6 (smallest); compress_level doubles as the effort knob.
-                picture.save(buffer, format="WEBP", quality=quality, method=min(compress_level, 6))
-            encoded = buffer.getvalue()
+        height, width = int(images.shape[1]), int(images.shape[2])
+        for index, encoded, encode_ms, encoder in encode_batch(images, format, quality, compress_level, fast):
             metadata = json.dumps(
                 {
                     "prompt_id": prompt_id,
                     "node_id": node_id,
                     "content_type": content_type,
-                    "width": picture.width,
-                    "height": picture.height,
+                    "width": width,
+                    "height": height,
                     "index": index,
                     "count": count,
-                    "encode_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "encode_ms": round(encode_ms, 2),
+                    "encoder": encoder,
                 }
             ).encode("utf-8")
             payload = struct.pack(">I", len(metadata)) + metadata + encoded
@@ -108,9 +95,13 @@ NODE_CLASS_MAPPINGS = {
     "GenimageOutput": GenimageOutput,
     "GenimageCudaGraph": GenimageCudaGraph,
     "GenimageCudaGraphClip": GenimageCudaGraphClip,
+    "GenimageBatchTextEncode": GenimageBatchTextEncode,
+    "GenimageBatchSampler": GenimageBatchSampler,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
     "GenimageOutput": "genimage output (WebSocket)",
     "GenimageCudaGraph": "genimage CUDA graph (model)",
     "GenimageCudaGraphClip": "genimage CUDA graph (text encoders)",
+    "GenimageBatchTextEncode": "genimage batch text encode (one prompt per item)",
+    "GenimageBatchSampler": "genimage batch sampler (one seed per item)",
 }

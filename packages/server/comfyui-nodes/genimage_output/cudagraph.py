@@ -1,4 +1,4 @@
-"""CUDA graphs for the launch-bound parts of SDXL Turbo (opt-in; workflows/sdxl-turbo-cudagraph uses them).
+"""CUDA graphs for the launch-bound parts of SDXL Turbo (the default workflow uses them; FAST_PATH=0 removes them).
 
 At 512² the SDXL UNet and both CLIP text encoders are launch-bound: one eager UNet evaluation takes ≈58 ms on an
 H100 where the same kernels replayed as a CUDA graph take ≈14 ms (shared/gpu/kernels.py), and the two text encoders
@@ -13,7 +13,8 @@ Both copy the inputs into the graph's static buffers (conditioning that ComfyUI 
 and return clones of the outputs. They fall back to eager, per signature, on anything unusual (inputs that are not
 tensors, a capture that fails). A graph reads the weights at the addresses they had when it was captured, so every
 call compares a fingerprint of those addresses and recaptures when ComfyUI moved or patched the weights. Graphs are
-kept LRU, `max_graphs` per runner.
+kept LRU, `max_graphs` per runner, in one memory pool per runner (outputs are cloned after each replay, and
+replays never overlap, so graphs may share their scratch memory).
 """
 
 import logging
@@ -53,6 +54,7 @@ class GraphRunner:
         self.max_graphs = max_graphs
         self.graphs = OrderedDict()
         self.failed = set()
+        self.pool = None  # one memory pool for all graphs of this runner: they replay one at a time
         self.captures = 0
         self.replays = 0
 
@@ -67,8 +69,9 @@ class GraphRunner:
                 fn(entry.inputs)
         torch.cuda.current_stream(device).wait_stream(side)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, capture_error_mode="thread_local"):
+        with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
             entry.out = fn(entry.inputs)
+        self.pool = graph.pool()
         entry.graph = graph
         self.captures += 1
         return entry
@@ -107,10 +110,28 @@ def _signature(tensors):
     return tuple((k, tuple(v.shape), v.dtype, v.device.type) for k, v in sorted(tensors.items()))
 
 
-class UnetGraphWrapper:
-    """`model_options["model_function_wrapper"]`: `apply_model` as a CUDA graph."""
+def _bucket(count):
+    size = 1
+    while size < count:
+        size *= 2
+    return size
 
-    def __init__(self, max_graphs=4):
+
+def _pad(value, count, size):
+    """Repeats the last row of a batch-`count` tensor up to `size` rows (other tensors unchanged)."""
+    if size == count or value.dim() == 0 or value.shape[0] != count:
+        return value
+    return torch.cat([value, value[-1:].expand(size - count, *value.shape[1:])])
+
+
+class UnetGraphWrapper:
+    """`model_options["model_function_wrapper"]`: `apply_model` as a CUDA graph.
+
+    Batches are padded to the next power of two (1, 2, 4, 8, …) and the padding cut off the result, so dynamic
+    batching needs one graph per size and bucket rather than one per batch size.
+    """
+
+    def __init__(self, max_graphs=16):
         self.runner = GraphRunner("GenimageCudaGraph", max_graphs)
 
     def __call__(self, apply_model, args):
@@ -124,7 +145,9 @@ class UnetGraphWrapper:
             return eager()
         base = getattr(apply_model, "__self__", None)
         fingerprint = _fingerprint(getattr(base, "diffusion_model", None), base)
-        inputs = {"x": x, "t": t, **{f"c.{k}": v for k, v in extra.items()}}
+        count = x.shape[0]
+        size = _bucket(count)
+        inputs = {k: _pad(v, count, size) for k, v in {"x": x, "t": t, **{f"c.{k}": v for k, v in extra.items()}}.items()}
         names = list(extra)
 
         def fn(static):
@@ -134,13 +157,14 @@ class UnetGraphWrapper:
                 static["x"], static["t"], transformer_options=graph_options, **{k: static[f"c.{k}"] for k in names}
             )
 
-        return self.runner.run(_signature(inputs), fingerprint, fn, inputs, x.device, eager)
+        out = self.runner.run(_signature(inputs), fingerprint, fn, inputs, x.device, eager)
+        return out[:count] if torch.is_tensor(out) and out.shape[0] == size != count else out
 
 
 class EncoderGraphForward:
     """Replacement `forward` of one CLIP encoder (`CLIPEncoder.forward(x, mask, intermediate_output)`)."""
 
-    def __init__(self, encoder, name, max_graphs=4):
+    def __init__(self, encoder, name, max_graphs=16):
         self.encoder = encoder
         self.original = type(encoder).forward
         self.runner = GraphRunner(f"GenimageCudaGraphClip {name}", max_graphs)
@@ -166,7 +190,7 @@ class GenimageCudaGraph:
         return {
             "required": {
                 "model": ("MODEL", {}),
-                "max_graphs": ("INT", {"default": 4, "min": 1, "max": 64}),
+                "max_graphs": ("INT", {"default": 16, "min": 1, "max": 64}),
             }
         }
 
@@ -175,7 +199,7 @@ class GenimageCudaGraph:
     CATEGORY = "advanced/model"
     DESCRIPTION = "Replays the diffusion model as a CUDA graph per input shape (launch overhead gone; same kernels)."
 
-    def patch(self, model, max_graphs=4):
+    def patch(self, model, max_graphs=16):
         patched = model.clone()
         patched.set_model_unet_function_wrapper(UnetGraphWrapper(max_graphs))
         return (patched,)
@@ -187,7 +211,7 @@ class GenimageCudaGraphClip:
         return {
             "required": {
                 "clip": ("CLIP", {}),
-                "max_graphs": ("INT", {"default": 4, "min": 1, "max": 64}),
+                "max_graphs": ("INT", {"default": 16, "min": 1, "max": 64}),
             }
         }
 
@@ -196,7 +220,7 @@ class GenimageCudaGraphClip:
     CATEGORY = "advanced/conditioning"
     DESCRIPTION = "Replays the text encoders' transformer layers as CUDA graphs (launch overhead gone; same kernels)."
 
-    def patch(self, clip, max_graphs=4):
+    def patch(self, clip, max_graphs=16):
         patched = clip.clone()
         model = patched.cond_stage_model
         for path, module in model.named_modules():

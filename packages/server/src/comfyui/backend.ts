@@ -1,7 +1,10 @@
 /**
  * The ComfyUI {@link Backend}: fills the workflow from the request, runs it through the {@link ComfyClient}, maps
- * progress and failures, and keeps ComfyUI's own queue 1–2 deep (`concurrency: 2`). Hooks for the supervisor
- * (`markRestarting`, `markRestarted`, `onUnhealthy`) keep jobs alive across ComfyUI restarts.
+ * progress and failures, batches waiting requests of the same size, steps and format into one prompt
+ * ({@link Batcher}, up to `maxBatch`) and keeps ComfyUI's own queue 1–2 prompts deep. The default workflow runs
+ * with CUDA graphs and the fast encoders; `fastPath: false` runs its plain path ({@link plainPath}). Warm-up: the
+ * first of `warmSizes` before `ready`, the other sizes and batch sizes (graph captures) right after. Hooks for the
+ * supervisor (`markRestarting`, `markRestarted`, `onUnhealthy`) keep jobs alive across ComfyUI restarts.
  * @module
  */
 import {
@@ -14,12 +17,24 @@ import {
   type OutputFormat,
   type ResolvedGenerateRequest,
 } from '@genimage/core'
+import { Batcher, type GroupControl } from './batcher.js'
 import { checkWorkflow } from './bindings-check.js'
 import { ComfyClient, type ComfyClientOptions } from './client.js'
 import { toBackendError } from './errors.js'
 import { imageInfo } from './image-info.js'
 import { type ComfyLogger, silentLogger } from './logger.js'
-import { buildGraph, defaultWorkflowDir, readWorkflowFiles, type Workflow } from './workflow.js'
+import type { ComfyImage } from './prompt-run.js'
+import {
+  BATCH_CLASSES,
+  type BatchPlan,
+  batchPlan,
+  buildBatchGraph,
+  buildGraph,
+  defaultWorkflowDir,
+  plainPath,
+  readWorkflowFiles,
+  type Workflow,
+} from './workflow.js'
 
 /** Options of {@link createComfyBackend}. */
 export interface ComfyBackendOptions extends ComfyClientOptions {
@@ -31,12 +46,35 @@ export interface ComfyBackendOptions extends ComfyClientOptions {
   startTimeoutMs?: number
   /** Logger. @default silent */
   logger?: ComfyLogger
+  /** Run the workflow with its speed-ups (CUDA graphs, fast encoders); `false`: its plain path. @default true */
+  fastPath?: boolean
+  /** Requests of one size, steps and format that run as one prompt at most (1: no batching). @default 8 */
+  maxBatch?: number
+  /**
+   * Sizes warmed up (CUDA graphs captured): the first before `ready`, the rest, and every batch size bucket, right
+   * after. @default 512², 768², 1024²
+   */
+  warmSizes?: readonly WarmSize[]
 }
+
+/** A size to warm up. */
+export interface WarmSize {
+  width: number
+  height: number
+}
+
+/** The default {@link ComfyBackendOptions.warmSizes}. */
+export const DEFAULT_WARM_SIZES: readonly WarmSize[] = [
+  { width: 512, height: 512 },
+  { width: 768, height: 768 },
+  { width: 1024, height: 1024 },
+]
 
 /** The ComfyUI backend, with the hooks its supervisor uses. */
 export interface ComfyBackend extends Backend {
   readonly name: 'comfyui'
-  readonly concurrency: 2
+  /** Jobs the queue may hand over now: those held plus room for one batch while a prompt slot is free. */
+  readonly concurrency: number
   /** Waits for ComfyUI, checks the workflow against `/object_info`, connects, warms up; then `ready`. */
   start(): Promise<void>
   /** Rejects in-flight jobs and closes the connection. */
@@ -45,6 +83,8 @@ export interface ComfyBackend extends Backend {
   readonly client: ComfyClient
   /** The checked workflow, once started. */
   workflow(): Workflow | undefined
+  /** Resolves when the warm-up after `ready` (other sizes, batch sizes) is over. */
+  warmedUp(): Promise<void>
   /** Called when ComfyUI looks stuck or gone (the supervisor should restart it). Returns an unsubscribe function. */
   onUnhealthy(listener: (reason: string) => void): () => void
   /** The supervisor is restarting ComfyUI: report `restarting` and keep in-flight jobs waiting. */
@@ -82,10 +122,19 @@ export const DEFAULT_WARMUP: ResolvedGenerateRequest = {
 export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
   const logger = options.logger ?? silentLogger
   const client = new ComfyClient({ ...options, logger })
+  const maxBatch = Math.max(1, options.maxBatch ?? 8)
+  const warmSizes = options.warmSizes?.length ? options.warmSizes : DEFAULT_WARM_SIZES
   let state: BackendState = 'starting'
   let workflow: Workflow | undefined
+  let plan: BatchPlan | undefined
   let warmed = false
   let closed = false
+  let background: Promise<void> = Promise.resolve()
+  const batcher = new Batcher({
+    maxBatch,
+    key: ({ input }) => `${input.width}x${input.height}/${input.num_inference_steps}/${input.output_format}`,
+    run: (jobs, control) => runGroup(jobs, control),
+  })
 
   client.onConnectionChange((connected) => {
     if (closed || !warmed) return
@@ -113,20 +162,126 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
     throw new BackendError('unavailable', `ComfyUI did not answer within ${timeoutMs} ms (${last})`)
   }
 
+  /** Batching needs our batch nodes in ComfyUI and a workflow shaped for it; else every prompt has one request. */
+  async function planBatching(checked: Workflow): Promise<BatchPlan | undefined> {
+    if (maxBatch === 1) return undefined
+    const found = batchPlan(checked)
+    if (typeof found === 'string') {
+      logger.info(`comfyui: requests run one per prompt: ${found}`)
+      return undefined
+    }
+    const missing = []
+    for (const name of BATCH_CLASSES) if (!(await client.http.getNodeInfo(name))) missing.push(name)
+    if (missing.length > 0) {
+      logger.warn(`comfyui: requests run one per prompt: ComfyUI lacks ${missing.join(', ')}`)
+      return undefined
+    }
+    return found
+  }
+
+  function warmInputs(size: WarmSize, count: number): ResolvedGenerateRequest[] {
+    const base = { ...DEFAULT_WARMUP, ...(options.warmup || {}), ...size }
+    return Array.from({ length: count }, (_, i) => ({
+      ...base,
+      prompt: i === 0 ? base.prompt : `${base.prompt} ${i}`,
+      seed: base.seed + i,
+    }))
+  }
+
+  /** The first warm size, one request: loads the models and captures their graphs before `ready`. */
   async function warmUp(): Promise<void> {
     if (options.warmup === false || !workflow) return
-    const input = { ...DEFAULT_WARMUP, ...options.warmup }
+    const first = warmSizes[0]!
+    const input = options.warmup ? { ...DEFAULT_WARMUP, ...options.warmup } : warmInputs(first, 1)[0]!
     const started = Date.now()
     await client.run(buildGraph(workflow, input), { outputNode: workflow.outputNode })
     logger.info(`comfyui: warm-up generation took ${Date.now() - started} ms`)
   }
 
+  /** After `ready`: the other warm sizes, and each size at the batch sizes graphs are captured for (2, 4, 8, …). */
+  async function warmUpRest(): Promise<void> {
+    if (options.warmup === false || !workflow) return
+    const started = Date.now()
+    let prompts = 0
+    for (const [index, size] of warmSizes.entries()) {
+      const counts = [1]
+      if (plan) for (let n = 2; n <= maxBatch; n *= 2) counts.push(n)
+      for (const count of counts) {
+        if (closed || (index === 0 && count === 1)) continue
+        const inputs = warmInputs(size, count)
+        const graph = count === 1 ? buildGraph(workflow, inputs[0]!) : buildBatchGraph(workflow, plan!, inputs)
+        await client.run(graph, { outputNode: workflow.outputNode, images: count })
+        prompts += 1
+      }
+    }
+    logger.info(`comfyui: warm-up after ready took ${Date.now() - started} ms (${prompts} prompts)`)
+  }
+
+  function startBackgroundWarmUp(): void {
+    background = warmUpRest().catch((error: Error) =>
+      logger.warn(`comfyui: warm-up after ready failed: ${error.message}`),
+    )
+  }
+
+  function toImage(image: ComfyImage, input: ResolvedGenerateRequest, executionMs: number): BackendImage {
+    const info = imageInfo(image.bytes)
+    const contentType = info?.contentType ?? image.contentType
+    const expected = CONTENT_TYPES[input.output_format]
+    if (contentType !== expected) {
+      throw new BackendError('execution_failed', `ComfyUI returned ${contentType} for a ${input.output_format} request`)
+    }
+    const meta = image.metadata ?? {}
+    const encodeMs = typeof meta['encode_ms'] === 'number' ? meta['encode_ms'] : 0
+    return {
+      bytes: image.bytes,
+      contentType: expected,
+      width: info?.width ?? input.width,
+      height: info?.height ?? input.height,
+      inferenceMs: Math.max(0, executionMs - encodeMs),
+      encodeMs,
+    }
+  }
+
+  /** One prompt for `jobs` (the workflow as is for one job, the batched graph for several). */
+  async function runGroup(jobs: readonly BackendJob[], control: GroupControl): Promise<BackendImage[]> {
+    if (!workflow) throw new BackendError('unavailable', 'the ComfyUI backend is not started')
+    const current = workflow
+    const inputs = jobs.map((job) => job.input)
+    const graph = jobs.length === 1 ? buildGraph(current, inputs[0]!) : buildBatchGraph(current, plan!, inputs)
+    if (jobs.length > 1) {
+      for (const job of jobs) job.log(`runs in one ComfyUI prompt with ${jobs.length - 1} other requests`, 'DEBUG')
+    }
+    try {
+      const result = await client.run(graph, {
+        outputNode: current.outputNode,
+        images: jobs.length,
+        signal: control.signal,
+        onProgress: (value, max) => {
+          for (const job of control.live()) job.reportProgress(value, max)
+        },
+        onLog: (message, level) => {
+          for (const job of control.live()) job.log(message, level)
+        },
+        onNode: (nodeId) => {
+          if (nodeId === current.outputNode) control.outputReached()
+        },
+      })
+      return result.images.map((image, index) => toImage(image, inputs[index]!, result.executionMs))
+    } catch (error) {
+      if (control.signal.aborted) throw control.signal.reason
+      throw toBackendError(error)
+    }
+  }
+
   const backend: ComfyBackend = {
     name: 'comfyui',
-    concurrency: 2,
+    get concurrency() {
+      return batcher.concurrency
+    },
     client,
     state: () => state,
     workflow: () => workflow,
+    warmedUp: () => background,
     onUnhealthy: (listener) => client.onUnhealthy(listener),
 
     async start() {
@@ -134,13 +289,18 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
       try {
         await waitForComfy()
         const files = await readWorkflowFiles(options.workflowDir ?? defaultWorkflowDir())
-        workflow = await checkWorkflow(files, (name) => client.http.getNodeInfo(name))
-        logger.info(`comfyui: workflow ${workflow.name} checked (output node ${workflow.outputNode})`)
+        const fast = options.fastPath ?? true
+        workflow = await checkWorkflow(fast ? files : plainPath(files), (name) => client.http.getNodeInfo(name))
+        plan = await planBatching(workflow)
+        logger.info(
+          `comfyui: workflow ${workflow.name} checked (output node ${workflow.outputNode}; ${fast ? 'fast path' : 'plain path'}; batches of up to ${plan ? maxBatch : 1})`,
+        )
         await client.connect()
         state = 'warming_up'
         await warmUp()
         warmed = true
         state = client.connected ? 'ready' : 'restarting'
+        startBackgroundWarmUp()
       } catch (error) {
         state = 'stopped'
         await client.close()
@@ -157,36 +317,7 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
           `workflow ${workflow.name} produces ${workflow.formats.join(', ')}, not ${input.output_format}`,
         )
       }
-      try {
-        const result = await client.run(buildGraph(workflow, input), {
-          outputNode: workflow.outputNode,
-          signal: job.signal,
-          onProgress: (value, max) => job.reportProgress(value, max),
-          onLog: (message, level) => job.log(message, level),
-        })
-        const info = imageInfo(result.bytes)
-        const contentType = info?.contentType ?? result.contentType
-        const expected = CONTENT_TYPES[input.output_format]
-        if (contentType !== expected) {
-          throw new BackendError(
-            'execution_failed',
-            `ComfyUI returned ${contentType} for a ${input.output_format} request`,
-          )
-        }
-        const meta = result.metadata ?? {}
-        const encodeMs = typeof meta['encode_ms'] === 'number' ? meta['encode_ms'] : 0
-        return {
-          bytes: result.bytes,
-          contentType: expected,
-          width: info?.width ?? input.width,
-          height: info?.height ?? input.height,
-          inferenceMs: Math.max(0, result.executionMs - encodeMs),
-          encodeMs,
-        }
-      } catch (error) {
-        if (job.signal.aborted) throw job.signal.reason
-        throw toBackendError(error)
-      }
+      return batcher.run(job)
     },
 
     markRestarting(reason) {
@@ -207,6 +338,7 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
         logger.warn(`comfyui: warm-up after restart failed: ${(error as Error).message}`)
       }
       if (!closed) state = client.connected ? 'ready' : 'restarting'
+      if (!closed) startBackgroundWarmUp()
     },
 
     async close() {

@@ -5,8 +5,10 @@
  */
 
 // The backend
-export type { ComfyBackend, ComfyBackendOptions } from './backend.js'
-export { createComfyBackend, DEFAULT_WARMUP } from './backend.js'
+export type { ComfyBackend, ComfyBackendOptions, WarmSize } from './backend.js'
+export { createComfyBackend, DEFAULT_WARM_SIZES, DEFAULT_WARMUP } from './backend.js'
+export type { BatcherOptions, GroupControl } from './batcher.js'
+export { Batcher } from './batcher.js'
 export type { NodeInfoLookup } from './bindings-check.js'
 export { checkWorkflow, FIELD_SPECS } from './bindings-check.js'
 // The bridge
@@ -51,7 +53,7 @@ export {
   planInstances,
   visibleGpus,
 } from './pool/index.js'
-export type { ComfyRunResult, RunOptions, RunPhase } from './prompt-run.js'
+export type { ComfyImage, ComfyRunResult, RunOptions, RunPhase } from './prompt-run.js'
 // Protocol
 export type {
   BinaryFrame,
@@ -73,5 +75,15 @@ export { BINARY_EVENT, decodeBinaryFrame, parseMessage } from './protocol.js'
 export type { ComfySocketOptions, ComfySocketState } from './socket.js'
 export { ComfySocket } from './socket.js'
 // Workflows
-export type { BindableField, Binding, Workflow, WorkflowFiles } from './workflow.js'
-export { buildGraph, defaultWorkflowDir, readWorkflowFiles, WorkflowError } from './workflow.js'
+export type { BatchPlan, BindableField, Binding, Workflow, WorkflowFiles } from './workflow.js'
+export {
+  BATCH_CLASSES,
+  batchPlan,
+  buildBatchGraph,
+  buildGraph,
+  defaultWorkflowDir,
+  FAST_PATH_CLASSES,
+  plainPath,
+  readWorkflowFiles,
+  WorkflowError,
+} from './workflow.js'

@@ -25,12 +25,29 @@ import type {
 export interface RunOptions {
   /** Id of the node whose image is the result (its frames or its history `images`). */
   outputNode: string
+  /**
+   * Images the prompt makes (a batched prompt: one per request, told apart by the frame's `index`); the run
+   * settles with all of them. @default 1
+   */
+  images?: number
   /** Aborting deletes the prompt from ComfyUI's queue, or interrupts it if it runs, and rejects with the reason. */
   signal?: AbortSignal
   /** Progress of every node but the output node (the sampler: `value` of `max` steps). */
   onProgress?(value: number, max: number, nodeId: string): void
+  /** ComfyUI started executing node `nodeId` of the prompt (the output node: the GPU work is done). */
+  onNode?(nodeId: string): void
   /** Notable moments (queued, running, resubmitted), for the job's log. */
   onLog?(message: string, level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'): void
+}
+
+/** One image of a run. */
+export interface ComfyImage {
+  /** The encoded image. */
+  bytes: Uint8Array
+  /** Its MIME type. */
+  contentType: string
+  /** Metadata of the frame that carried it (our output node: width, height, index, encode_ms, …). */
+  metadata?: Record<string, unknown>
 }
 
 /** What a successful run gives back. */
@@ -45,8 +62,10 @@ export interface ComfyRunResult {
   promptId: string
   /** Submissions it took (1 unless the prompt was lost and resubmitted). */
   attempts: number
-  /** Milliseconds from the start of execution (as seen here) to the image. */
+  /** Milliseconds from the start of execution (as seen here) to the image (the last image of a batch). */
   executionMs: number
+  /** Every image, in `index` order (`images` of the run's options; the first is also `bytes` above). */
+  images: ComfyImage[]
 }
 
 /** Where a prompt is. */
@@ -85,7 +104,7 @@ export class PromptRun {
 
   private readonly attemptIds: string[] = []
   private submitInFlight = false
-  private image: Image | undefined
+  private readonly images = new Map<number, Image>()
   private failure: ExecutionErrorData | undefined
   private interrupted: ExecutionInterruptedData | undefined
   private startedAt: number | undefined
@@ -129,7 +148,10 @@ export class PromptRun {
         break
       case 'executing':
         if (message.data.node === null) void this.finish()
-        else this.markRunning()
+        else {
+          this.markRunning()
+          this.options.onNode?.(message.data.node)
+        }
         break
       case 'progress':
         this.markRunning()
@@ -153,7 +175,8 @@ export class PromptRun {
     if (this.phase === 'settled') return
     this.lastActivity = Date.now()
     if (frame.nodeId !== undefined && frame.nodeId !== this.options.outputNode) return
-    this.image ??= { frame, at: Date.now() }
+    const index = typeof frame.metadata?.['index'] === 'number' ? frame.metadata['index'] : this.images.size
+    if (!this.images.has(index)) this.images.set(index, { frame, at: Date.now() })
   }
 
   /**
@@ -180,7 +203,7 @@ export class PromptRun {
     }
     if (this.stale(id)) return
     if (!entry) return this.resubmit(`${id} is neither queued nor in history (${reason})`)
-    const ended = this.image || this.failure || this.interrupted
+    const ended = this.complete() || this.failure || this.interrupted
     if (!ended && reason === 'watchdog' && this.host.isSocketOpen()) {
       // Finished, but its last messages may still be on the way: look again next time. Still nothing then: the
       // socket is deaf; the reconnect that fixes it reconciles this prompt again.
@@ -219,7 +242,7 @@ export class PromptRun {
     this.promptId = id
     this.attemptIds.push(id)
     this.host.register(id, this)
-    this.image = undefined
+    this.images.clear()
     this.failure = undefined
     this.interrupted = undefined
     this.startedAt = undefined
@@ -257,7 +280,7 @@ export class PromptRun {
     if (this.phase === 'settled') return
     if (this.failure) return this.settle({ error: new ComfyExecutionError(this.failure) })
     if (this.interrupted) return this.settle({ error: new ComfyInterruptedError(this.interrupted) })
-    if (this.image) return this.settle({ image: this.image })
+    if (this.complete()) return this.settle({ images: this.sortedImages() })
     const id = this.promptId
     let entry: HistoryEntry | undefined
     try {
@@ -279,13 +302,13 @@ export class PromptRun {
     if (interrupted) {
       return this.settle({ error: new ComfyInterruptedError(interrupted[1] as unknown as ExecutionInterruptedData) })
     }
-    if (this.image) return this.settle({ image: this.image })
+    if (this.complete()) return this.settle({ images: this.sortedImages() })
     const file = entry.outputs?.[this.options.outputNode]?.images?.[0]
-    if (file) {
+    if (file && this.expected() === 1) {
       try {
         const { bytes, contentType } = await this.host.http.view(file)
         if (this.stale(id)) return
-        return this.settle({ image: { frame: { kind: 'image', event: 0, contentType, bytes }, at: Date.now() } })
+        return this.settle({ images: [{ frame: { kind: 'image', event: 0, contentType, bytes }, at: Date.now() }] })
       } catch (cause) {
         if (this.stale(id)) return
         return this.resubmit(`could not fetch ${file.filename} from /view: ${(cause as Error).message}`)
@@ -305,7 +328,20 @@ export class PromptRun {
     this.rejectPromise(this.options.signal?.reason)
   }
 
-  private settle(outcome: { image: Image } | { error: unknown }): void {
+  private expected(): number {
+    return this.options.images ?? 1
+  }
+
+  /** Every expected image is in. */
+  private complete(): boolean {
+    return this.images.size >= this.expected()
+  }
+
+  private sortedImages(): Image[] {
+    return [...this.images.entries()].sort(([a], [b]) => a - b).map(([, image]) => image)
+  }
+
+  private settle(outcome: { images: Image[] } | { error: unknown }): void {
     if (this.phase === 'settled') return
     this.phase = 'settled'
     if (this.promptId) this.host.unregister(this.promptId)
@@ -314,14 +350,18 @@ export class PromptRun {
       this.rejectPromise(outcome.error)
       return
     }
-    const { frame, at } = outcome.image
-    this.resolvePromise({
+    const images = outcome.images.map(({ frame }) => ({
       bytes: frame.bytes,
       contentType: frame.contentType,
       ...(frame.metadata ? { metadata: frame.metadata } : {}),
+    }))
+    const at = Math.max(...outcome.images.map((image) => image.at))
+    this.resolvePromise({
+      ...images[0]!,
       promptId: this.promptId,
       attempts: this.attemptIds.length,
       executionMs: at - (this.startedAt ?? this.submittedAt),
+      images,
     })
   }
 }

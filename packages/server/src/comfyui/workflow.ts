@@ -127,3 +127,105 @@ export function buildGraph(workflow: Workflow, input: ResolvedGenerateRequest): 
   }
   return graph
 }
+
+/** Classes that only make a workflow faster (same pixels): the plain path (`FAST_PATH=0`) bypasses them. */
+export const FAST_PATH_CLASSES: readonly string[] = ['GenimageCudaGraph', 'GenimageCudaGraphClip']
+
+/**
+ * The plain path of a workflow: every {@link FAST_PATH_CLASSES} node bypassed (whatever read its output reads its
+ * first linked input instead) and `fast: false` on GenimageOutput (Pillow encoders, one thread).
+ * @example const plain = plainPath(files) // then checkWorkflow(plain, lookup)
+ */
+export function plainPath(files: WorkflowFiles): WorkflowFiles {
+  const graph = structuredClone(files.graph)
+  const bypass = new Map<string, unknown>()
+  for (const [id, node] of Object.entries(graph)) {
+    if (!FAST_PATH_CLASSES.includes(node.class_type)) continue
+    const source = Object.values(node.inputs).find((value) => Array.isArray(value))
+    if (source) bypass.set(id, source)
+  }
+  const resolve = (value: unknown): unknown => {
+    let current = value
+    while (Array.isArray(current) && bypass.has(String(current[0]))) current = bypass.get(String(current[0]))
+    return current
+  }
+  for (const id of bypass.keys()) delete graph[id]
+  for (const node of Object.values(graph)) {
+    for (const [input, value] of Object.entries(node.inputs)) node.inputs[input] = resolve(value)
+    if (node.class_type === 'GenimageOutput') node.inputs['fast'] = false
+  }
+  return { ...files, graph }
+}
+
+/** Where a batched prompt differs from a single one (node ids of the workflow). */
+export interface BatchPlan {
+  /** The CLIPTextEncode nodes of `prompt` and `negative_prompt`, each becoming a GenimageBatchTextEncode. */
+  textNodes: Partial<Record<'prompt' | 'negative_prompt', string>>
+  /** The SamplerCustom node of `seed`, becoming a GenimageBatchSampler. */
+  samplerNode: string
+  /** The node of `width` whose `batch_size` is the number of requests (EmptyLatentImage). */
+  latentNode: string
+}
+
+/** Classes a batched prompt needs in ComfyUI (our custom nodes). */
+export const BATCH_CLASSES: readonly string[] = ['GenimageBatchTextEncode', 'GenimageBatchSampler']
+
+/**
+ * How to batch requests in this workflow, or why not: the prompts must go through CLIPTextEncode, the seed through
+ * SamplerCustom, the latent must have a `batch_size`, and the output node must be GenimageOutput (one frame per image).
+ * @example const plan = batchPlan(workflow); if (typeof plan === 'string') log(`no batching: ${plan}`)
+ */
+export function batchPlan(workflow: Workflow): BatchPlan | string {
+  const nodeOf = (field: BindableField) => {
+    const binding = workflow.bindings[field]
+    return binding ? { id: binding[0], input: binding[1], node: workflow.graph[binding[0]] } : undefined
+  }
+  const textNodes: BatchPlan['textNodes'] = {}
+  for (const field of ['prompt', 'negative_prompt'] as const) {
+    const bound = nodeOf(field)
+    if (!bound) continue
+    if (bound.node?.class_type !== 'CLIPTextEncode' || bound.input !== 'text') {
+      return `${field} is not bound to a CLIPTextEncode text`
+    }
+    textNodes[field] = bound.id
+  }
+  const seed = nodeOf('seed')
+  if (seed?.node?.class_type !== 'SamplerCustom' || seed.input !== 'noise_seed') {
+    return 'seed is not bound to a SamplerCustom noise_seed'
+  }
+  const width = nodeOf('width')
+  if (!width?.node || !('batch_size' in width.node.inputs)) return 'the node of width has no batch_size'
+  if (workflow.graph[workflow.outputNode]?.class_type !== 'GenimageOutput')
+    return 'the output node is not GenimageOutput'
+  return { textNodes, samplerNode: seed.id, latentNode: width.id }
+}
+
+/**
+ * One prompt for several requests of the same size, steps and format: per-request texts and seeds, latent batch
+ * of `inputs.length`; the output node sends image i for request i.
+ * @example const graph = buildBatchGraph(workflow, plan, [a.input, b.input])
+ */
+export function buildBatchGraph(
+  workflow: Workflow,
+  plan: BatchPlan,
+  inputs: readonly ResolvedGenerateRequest[],
+): ComfyGraph {
+  const graph = buildGraph(workflow, inputs[0]!)
+  for (const [field, id] of Object.entries(plan.textNodes) as ['prompt' | 'negative_prompt', string][]) {
+    const node = graph[id]!
+    graph[id] = {
+      ...node,
+      class_type: 'GenimageBatchTextEncode',
+      inputs: { clip: node.inputs['clip'], texts: JSON.stringify(inputs.map((input) => input[field])) },
+    }
+  }
+  const sampler = graph[plan.samplerNode]!
+  const { noise_seed: _seed, ...samplerInputs } = sampler.inputs
+  graph[plan.samplerNode] = {
+    ...sampler,
+    class_type: 'GenimageBatchSampler',
+    inputs: { ...samplerInputs, seeds: JSON.stringify(inputs.map((input) => input.seed)) },
+  }
+  graph[plan.latentNode]!.inputs['batch_size'] = inputs.length
+  return graph
+}

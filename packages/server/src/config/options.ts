@@ -52,9 +52,29 @@ const COMFY = 'ComfyUI'
 const WEIGHTS = 'Model weights'
 const STORAGE = 'Image storage'
 const RETENTION = 'Retention'
+const SCALE = 'Scale-out'
 
 const MIB = 1024 * 1024
 const DAY_S = 86_400
+
+/** A `redis://` or `rediss://` URL (credentials allowed; they are never echoed). */
+function redisUrl(): OptionType<string> {
+  return {
+    placeholder: '<url>',
+    parse(raw) {
+      let url: URL
+      try {
+        url = new URL(raw.trim())
+      } catch {
+        throw new Error('expected a redis:// or rediss:// URL, e.g. redis://redis:6379/0')
+      }
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+        throw new Error('expected a redis:// or rediss:// URL, e.g. redis://redis:6379/0')
+      }
+      return raw.trim()
+    },
+  }
+}
 
 /**
  * Every setting of the server, in one table: `--help`, the docs table, parsing and the config type come from it.
@@ -278,6 +298,25 @@ export const OPTIONS = [
     group: RETENTION,
     default: 10_000,
     description: 'Idempotency keys remembered at most; past it the oldest are forgotten first.',
+  }),
+  option('ROLE', oneOf(['all', 'api', 'worker']), {
+    group: SCALE,
+    default: 'all',
+    description:
+      'all: API and worker in one process; api: HTTP only, runs no job (needs REDIS_URL); worker: runs jobs, serves only /health, /ready and /metrics on PORT (needs REDIS_URL).',
+  }),
+  option('REDIS_URL', redisUrl(), {
+    group: SCALE,
+    secret: true,
+    defaultText: '(embedded queue)',
+    description:
+      'Durable BullMQ queue on this Redis, shared by every API node and worker; unset: the embedded in-memory queue (ROLE=all only).',
+  }),
+  option('WORKER_LOCK_MS', integer(1000, 600_000), {
+    group: SCALE,
+    default: 30_000,
+    description:
+      'A worker that stops renewing its lock on a job this long (killed, frozen, cut off) loses it; another worker runs it again.',
   }),
 ] as const
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { CONTENT_TYPES, encodeFakeImage, type FakeImage, type FakeImageFormat } from './images.js'
-import { GENIMAGE_OUTPUT_CLASS } from './object-info.js'
+import { GENIMAGE_BATCH_CLASSES, GENIMAGE_GRAPH_CLASSES, GENIMAGE_OUTPUT_CLASS } from './object-info.js'
 import { genimageFrame } from './sequence.js'
 
 /** What a node may do while it runs; the executor implements it. */
@@ -42,6 +42,14 @@ interface Latent {
   batch: number
   seed: number
   prompt: string
+  /** Per-item seed and prompt of a batched sample (GenimageBatchSampler); absent: `seed + i`, `prompt`. */
+  items?: { seed: number; prompt: string }[]
+}
+
+/** A conditioning: one text, or one per batch item (GenimageBatchTextEncode). */
+interface Conditioning {
+  text?: string
+  texts?: string[]
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
@@ -100,9 +108,39 @@ export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
     const latent = inputs['samples'] as Latent
     const batch: FakeImage[] = []
     for (let i = 0; i < latent.batch; i++) {
-      batch.push({ width: latent.width, height: latent.height, seed: latent.seed + i, prompt: latent.prompt })
+      const item = latent.items?.[i] ?? { seed: latent.seed + i, prompt: latent.prompt }
+      batch.push({ width: latent.width, height: latent.height, ...item })
     }
     return { outputs: [batch] }
+  },
+  async [GENIMAGE_GRAPH_CLASSES.model](inputs, ctx) {
+    await ctx.work()
+    return { outputs: [inputs['model']] }
+  },
+  async [GENIMAGE_GRAPH_CLASSES.clip](inputs, ctx) {
+    await ctx.work()
+    return { outputs: [inputs['clip']] }
+  },
+  async [GENIMAGE_BATCH_CLASSES.text](inputs, ctx) {
+    await ctx.work()
+    const texts = JSON.parse(str(inputs['texts']) || '[]') as string[]
+    // All equal: one row (ComfyUI repeats it over the batch), as the real node does.
+    const conditioning: Conditioning = new Set(texts).size === 1 ? { text: texts[0]! } : { texts }
+    return { outputs: [conditioning] }
+  },
+  async [GENIMAGE_BATCH_CLASSES.sampler](inputs, ctx) {
+    const steps = num((inputs['sigmas'] as { steps?: number } | undefined)?.steps, 1)
+    const latent = inputs['latent_image'] as Latent
+    const seeds = JSON.parse(str(inputs['seeds']) || '[]') as number[]
+    if (seeds.length !== latent.batch) throw new Error(`${seeds.length} seeds for a batch of ${latent.batch} latents`)
+    for (let i = 0; i < steps; i++) {
+      await ctx.step()
+      await ctx.progress(i + 1, steps)
+    }
+    const positive = (inputs['positive'] ?? {}) as Conditioning
+    const items = seeds.map((seed, i) => ({ seed, prompt: positive.texts?.[i] ?? str(positive.text) }))
+    const out: Latent = { ...latent, seed: seeds[0] ?? 0, prompt: items[0]?.prompt ?? '', items }
+    return { outputs: [out, out] }
   },
   async SaveImage(inputs, ctx) {
     await ctx.work()

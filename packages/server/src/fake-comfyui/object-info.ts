@@ -83,6 +83,12 @@ export const MAX_RESOLUTION = 16384
 /** Class name of our output node (`comfyui-nodes/genimage_output`). */
 export const GENIMAGE_OUTPUT_CLASS = 'GenimageOutput'
 
+/** Our pass-through speed-up nodes (`cudagraph.py`): MODEL → MODEL, CLIP → CLIP. */
+export const GENIMAGE_GRAPH_CLASSES = { model: 'GenimageCudaGraph', clip: 'GenimageCudaGraphClip' } as const
+
+/** Our batching nodes (`batch.py`). */
+export const GENIMAGE_BATCH_CLASSES = { text: 'GenimageBatchTextEncode', sampler: 'GenimageBatchSampler' } as const
+
 function v1(
   name: string,
   displayName: string,
@@ -145,7 +151,8 @@ function v3(
 }
 
 /**
- * Builds the fake's `/object_info`: the tutorial workflow's classes, `SaveImageWebsocket` and `GenimageOutput`.
+ * Builds the fake's `/object_info`: the tutorial workflow's classes, `SaveImageWebsocket` and our custom nodes
+ * (`GenimageOutput`, the CUDA-graph and the batching nodes).
  * @example
  * buildObjectInfo(['sd_xl_turbo_1.0_fp16.safetensors'])['SamplerCustom']?.input_order
  */
@@ -268,11 +275,50 @@ export function buildObjectInfo(checkpoints: readonly string[]): Record<string, 
         quality: ['INT', { default: 90, min: 1, max: 100 }],
         compress_level: ['INT', { default: 1, min: 0, max: 9 }],
       },
+      optional: { fast: ['BOOLEAN', { default: true }] },
       hidden: { unique_id: 'UNIQUE_ID' },
       outputNode: true,
       category: 'api/image',
       description:
         'Sends each image over the WebSocket as one binary frame in the requested format, with no file on disk.',
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+    v1(GENIMAGE_GRAPH_CLASSES.model, 'genimage CUDA graph (model)', {
+      required: { model: ['MODEL', {}], max_graphs: ['INT', { default: 16, min: 1, max: 64 }] },
+      output: ['MODEL'],
+      category: 'advanced/model',
+      description: 'Replays the diffusion model as a CUDA graph per input shape (launch overhead gone; same kernels).',
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+    v1(GENIMAGE_GRAPH_CLASSES.clip, 'genimage CUDA graph (text encoders)', {
+      required: { clip: ['CLIP', {}], max_graphs: ['INT', { default: 16, min: 1, max: 64 }] },
+      output: ['CLIP'],
+      category: 'advanced/conditioning',
+      description: "Replays the text encoders' transformer layers as CUDA graphs (launch overhead gone; same kernels).",
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+    v1(GENIMAGE_BATCH_CLASSES.text, 'genimage batch text encode (one prompt per item)', {
+      required: { clip: ['CLIP', {}], texts: ['STRING', { multiline: true, default: '[""]' }] },
+      output: ['CONDITIONING'],
+      category: 'conditioning',
+      description: 'Encodes a JSON array of prompts into one conditioning batch, one row per prompt, in order.',
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+    v1(GENIMAGE_BATCH_CLASSES.sampler, 'genimage batch sampler (one seed per item)', {
+      required: {
+        model: ['MODEL', {}],
+        add_noise: ['BOOLEAN', { default: true }],
+        seeds: ['STRING', { multiline: true, default: '[0]' }],
+        cfg: ['FLOAT', { default: 8.0, min: 0.0, max: 100.0, step: 0.1, round: 0.01 }],
+        positive: ['CONDITIONING', {}],
+        negative: ['CONDITIONING', {}],
+        sampler: ['SAMPLER', {}],
+        sigmas: ['SIGMAS', {}],
+        latent_image: ['LATENT', {}],
+      },
+      output: ['LATENT', 'LATENT'],
+      category: 'sampling/custom_sampling',
+      description: 'SamplerCustom with one seed per latent of the batch (a JSON array), each as if sampled alone.',
       pythonModule: 'custom_nodes.genimage_output',
     }),
   ]

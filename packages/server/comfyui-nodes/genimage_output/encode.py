@@ -1,0 +1,129 @@
+"""Image encoders of GenimageOutput: the plain ones (Pillow, one thread) and the fast ones.
+
+Fast (GenimageOutput `fast`, the default):
+- JPEG on the GPU with nvjpeg (`torchvision.io.encode_jpeg` on a CUDA tensor) when torchvision has it, else Pillow;
+- PNG with the rows split into parts deflated in parallel threads (zlib releases the GIL), joined as one zlib stream
+  (each part but the last ends in a sync flush, so the parts concatenate; one Adler-32 over everything). Filter
+  "Up" on every row. Decodes to the same pixels as Pillow's PNG;
+- WebP with Pillow (libwebp), one image per thread.
+Float images become uint8 as ComfyUI's SaveImage does (`clip(255 * x, 0, 255)`, truncated), with torch (threaded).
+"""
+
+import io
+import logging
+import os
+import struct
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+from PIL import Image
+
+THREADS = max(1, min(8, os.cpu_count() or 1))
+# Two pools: images of a batch on one, the deflate parts of each PNG on the other (no task waits on its own pool).
+IMAGES = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="genimage-image")
+PARTS = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="genimage-deflate")
+
+try:
+    from torchvision.io import encode_jpeg as _encode_jpeg
+except Exception:  # noqa: BLE001 - torchvision absent or broken: Pillow encodes JPEG
+    _encode_jpeg = None
+_gpu_jpeg_failed = False
+
+
+def to_uint8(images):
+    """(B, H, W, C) float in 0..1 → (B, H, W, C) uint8 tensor on the same device, as SaveImage rounds."""
+    return torch.clamp(images * 255.0, 0, 255).to(torch.uint8)
+
+
+def pil_encode(pixels, fmt, quality, compress_level):
+    """The plain encoder: Pillow, one thread (what GenimageOutput did before `fast`)."""
+    picture = Image.fromarray(pixels)
+    buffer = io.BytesIO()
+    if fmt == "png":
+        picture.save(buffer, format="PNG", compress_level=compress_level)
+    elif fmt == "jpeg":
+        picture.save(buffer, format="JPEG", quality=quality)
+    else:
+        # WebP effort 0 (fastest) .. 6 (smallest); compress_level doubles as the effort knob.
+        picture.save(buffer, format="WEBP", quality=quality, method=min(compress_level, 6))
+    return buffer.getvalue()
+
+
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _deflate(data, level, last):
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def png_parallel(pixels, level):
+    """PNG of an (H, W, 3|4) uint8 array, deflated in parallel parts."""
+    height, width, channels = pixels.shape
+    rows = pixels.reshape(height, width * channels)
+    raw = np.empty((height, 1 + width * channels), dtype=np.uint8)
+    raw[:, 0] = 2  # filter "Up": each byte minus the byte above (the row above the first is zeros)
+    raw[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
+    data = memoryview(raw.reshape(-1))
+    parts = max(1, min(THREADS, height // 32))
+    step = -(-height // parts) * raw.shape[1]
+    slices = [data[i : i + step] for i in range(0, len(data), step)]
+    deflated = list(PARTS.map(lambda k: _deflate(slices[k], level, k == len(slices) - 1), range(len(slices))))
+    stream = b"\x78\x01" + b"".join(deflated) + struct.pack(">I", zlib.adler32(data) & 0xFFFFFFFF)
+    color = {3: 2, 4: 6}[channels]
+    header = struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", stream) + _chunk(b"IEND", b"")
+
+
+def _gpu_jpegs(batch, quality):
+    """nvjpeg for the whole batch, or None when it is not available here."""
+    global _gpu_jpeg_failed
+    if _encode_jpeg is None or _gpu_jpeg_failed or not torch.cuda.is_available():
+        return None
+    try:
+        chw = [image.permute(2, 0, 1).contiguous().to("cuda", non_blocking=True) for image in batch]
+        return [bytes(t.cpu().numpy()) for t in _encode_jpeg(chw, quality=quality)]
+    except Exception as error:  # noqa: BLE001 - old torchvision (CPU-only encode_jpeg) or no nvjpeg
+        _gpu_jpeg_failed = True
+        logging.warning(f"genimage: nvjpeg encode unavailable, JPEG falls back to Pillow: {error}")
+        return None
+
+
+def gpu_jpeg_available():
+    """Whether nvjpeg JPEG encoding is possible in this process (torchvision with CUDA encode_jpeg)."""
+    return _encode_jpeg is not None and not _gpu_jpeg_failed and torch.cuda.is_available()
+
+
+def encode_batch(images, fmt, quality, compress_level, fast):
+    """Yields (index, bytes, encode_ms, encoder) for each image of the (B, H, W, C) float batch, in order."""
+    started = time.perf_counter()
+    batch = to_uint8(images)
+    if fast and fmt == "jpeg":
+        encoded = _gpu_jpegs(batch, quality)
+        if encoded is not None:
+            ms = (time.perf_counter() - started) * 1000
+            for index, data in enumerate(encoded):
+                yield index, data, ms, "nvjpeg"
+            return
+    pixels = batch.cpu().numpy()
+    convert_ms = (time.perf_counter() - started) * 1000
+
+    def one(index):
+        began = time.perf_counter()
+        if fast and fmt == "png" and pixels.shape[-1] in (3, 4):
+            data, encoder = png_parallel(pixels[index], compress_level), "png-parallel"
+        else:
+            data, encoder = pil_encode(pixels[index], fmt, quality, compress_level), "pillow"
+        return data, convert_ms + (time.perf_counter() - began) * 1000, encoder
+
+    if fast and len(pixels) > 1:
+        for index, future in enumerate([IMAGES.submit(one, i) for i in range(len(pixels))]):
+            yield (index, *future.result())
+    else:
+        for index in range(len(pixels)):
+            yield (index, *one(index))
