@@ -1,10 +1,18 @@
-import { configFromCli } from './config/index.js'
-import { createGenimageServer } from './create-server.js'
+import { ConfigError, configFromCli } from './config/index.js'
+import { createGenimageServer, type GenimageServer } from './create-server.js'
 
 const config = configFromCli(process.argv.slice(2), process.env, process)
 if (typeof config === 'number') process.exit(config)
 
-const server = createGenimageServer(config)
+let server: GenimageServer
+try {
+  server = createGenimageServer(config)
+} catch (error) {
+  // Settings that are valid one by one but not together for the role (ROLE=api without REDIS_URL…).
+  if (!(error instanceof ConfigError)) throw error
+  process.stderr.write(`genimage-server: ${error.message}\n`)
+  process.exit(error.exitCode)
+}
 let stopping = false
 const stop = (signal: string): void => {
   if (stopping) return

@@ -1,0 +1,28 @@
+import { createApp, type ImageStore, type JobQueue, type MetricsRegistry } from '@genimage/core'
+import type { Hono } from 'hono'
+import type { Logger } from 'pino'
+import type { ServerConfig } from '../config/index.js'
+import { findPlaygroundDir, registerPlayground } from '../playground/index.js'
+
+/**
+ * The public API over `queue` (with the web playground at `/` when built), as every API-serving role exposes it.
+ * @example const app = createApiApp(config, logger, { queue, store, metrics })
+ */
+export function createApiApp(
+  config: ServerConfig,
+  logger: Logger,
+  parts: { queue: JobQueue; store: ImageStore; metrics: MetricsRegistry },
+): Hono {
+  const app = createApp({
+    ...parts,
+    apiKeys: config.apiKeys,
+    maxBodyBytes: config.maxBodyBytes,
+    publicBaseUrl: config.publicBaseUrl,
+    allowedHosts: config.allowedHosts,
+    onRequest: (record) => logger.debug(record, `${record.method} ${record.route} ${record.status}`),
+  })
+  // After the API routes, so that it never shadows them.
+  const playground = findPlaygroundDir()
+  if (playground) registerPlayground(app, playground)
+  return app
+}
