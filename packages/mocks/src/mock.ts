@@ -145,6 +145,8 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
     }),
     reset() {
       plannedFailures.length = 0
+      // Jobs of the forgotten queue end as dropped, so nothing it ran keeps running behind the new one.
+      void current.queue.close()
       current = build()
     },
   }

@@ -153,6 +153,17 @@ describe('Idempotency-Key', () => {
     expect(conflict.status).toBe(409)
   })
 
+  it('remembers a key in a few hundred bytes whatever the body size (the body is kept as a digest)', async () => {
+    const { app } = build({}, { maxIdempotencyBytes: 10_000 })
+    const body = (index: number) => ({ prompt: `${index} ${'p'.repeat(1990)}`, negative_prompt: 'n'.repeat(2000) })
+    for (let index = 0; index < 10; index += 1) {
+      const response = await app.request('/queue/generate', json(body(index), { 'idempotency-key': `big-${index}` }))
+      expect(response.status).toBe(202)
+    }
+    // Every key is still remembered: the same key with another body is a conflict, not a new job.
+    expect((await app.request('/queue/generate', json(body(99), { 'idempotency-key': 'big-0' }))).status).toBe(409)
+  })
+
   it('keeps at most maxIdempotencyKeys keys: the oldest is forgotten first', async () => {
     const { app } = build({}, { maxIdempotencyKeys: 2 })
     const submit = (key: string, prompt: string) =>

@@ -76,7 +76,10 @@ export interface SubmitRequest {
   owner: JobOwner
   /** A validated `Idempotency-Key`, scoped to `owner`. */
   idempotencyKey?: string
-  /** Fingerprint of route + body that a reused idempotency key must match (else `idempotency_conflict`). */
+  /**
+   * Fingerprint of route + body that a reused idempotency key must match (else `idempotency_conflict`); the app sends
+   * a SHA-256 hex digest (64 characters), so ledger entries stay small.
+   */
   fingerprint: string
 }
 

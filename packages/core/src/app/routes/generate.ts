@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import { jobErrors } from '../../queue/errors.js'
 import { jobErrorToProblem } from '../../queue/problems.js'
+import { sha256Hex } from '../../util/sha256.js'
 import { resolveGenerateRequest } from '../../validation/generate-request.js'
 import type { AppContext } from '../context.js'
 import { readIdempotencyKey } from '../idempotency-key.js'
@@ -16,7 +17,9 @@ export function registerGenerateRoutes(app: Hono, context: AppContext): void {
     const body = await readJsonBody(request, context.maxBodyBytes)
     const input = resolveGenerateRequest(body)
     const owner = context.owner(request)
-    const job = await queue.submit({ input, owner, idempotencyKey, fingerprint: fingerprint(route, body) })
+    // A digest keeps every idempotency entry small whatever the body (up to maxBodyBytes) was.
+    const bodyDigest = idempotencyKey === undefined ? '' : await sha256Hex(fingerprint(route, body))
+    const job = await queue.submit({ input, owner, idempotencyKey, fingerprint: bodyDigest })
     return { job, owner, idempotencyKey }
   }
 
