@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
 import { HttpProblem } from '../../errors.js'
-import { jobErrors } from '../../queue/errors.js'
+import { jobErrors, queueErrors } from '../../queue/errors.js'
 import type { JobRecord } from '../../queue/port.js'
 import { jobErrorToProblem } from '../../queue/problems.js'
 import type { AppContext } from '../context.js'
@@ -20,7 +20,7 @@ export function registerQueueRoutes(app: Hono, context: AppContext): void {
 
   const find = async (request: Request, id: string): Promise<JobRecord> => {
     const job = await queue.get(id, context.owner(request))
-    if (!job) throw new HttpProblem(404, `Request ${id} not found`)
+    if (!job) throw queueErrors.notFound(id)
     return job
   }
 
@@ -86,7 +86,7 @@ export function registerQueueRoutes(app: Hono, context: AppContext): void {
       case 'already_completed':
         return c.json({ status: 'ALREADY_COMPLETED' as const, detail: `Request ${id} has already completed` }, 400)
       default:
-        return c.json({ status: 'NOT_FOUND' as const, detail: `Request ${id} not found` }, 404)
+        return c.json({ status: 'NOT_FOUND' as const, detail: queueErrors.notFound(id).message }, 404)
     }
   })
 }
