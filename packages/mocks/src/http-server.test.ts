@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type MockHttpServer, startMockHttpServer } from './http-server.js'
 
 let mock: MockHttpServer
@@ -148,5 +148,27 @@ describe('startMockHttpServer: requests fetch cannot represent', () => {
       expect(JSON.parse(response.body).detail).toContain('Bad request target')
     }
     client.socket.destroy()
+  })
+})
+
+describe('startMockHttpServer: callers who hang up', () => {
+  it('counts 50 uploads aborted mid-body as 499, logging no error', async () => {
+    const errors = vi.spyOn(console, 'error')
+    const aborted = async () => {
+      const client = await connection()
+      // The 100 Continue says the request reached the app; the caller then hangs up mid-body.
+      client.send(`${postHead(1000).slice(0, -2)}Expect: 100-continue\r\n\r\n`)
+      expect((await client.next()).status).toBe(100)
+      client.send('{"prompt":"gone before the end')
+      client.socket.destroy()
+    }
+    await Promise.all(Array.from({ length: 50 }, aborted))
+    const count499 = async () => {
+      const text = await (await fetch(`${mock.url}/metrics`)).text()
+      return Number(/genimage_http_requests_total\{[^}]*status="499"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0)
+    }
+    await vi.waitFor(async () => expect(await count499()).toBe(50))
+    expect(errors).not.toHaveBeenCalled()
+    errors.mockRestore()
   })
 })

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { HttpProblem } from '@genimage/core'
 import { getResponse } from 'msw'
 import { createGenimageMock, type GenimageMock, type GenimageMockOptions } from './mock.js'
 
@@ -25,6 +26,7 @@ export interface MockHttpServer {
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
 /** Every method some route of the API answers (the `Allow` of a 405 for an unknown method, as the server sends). */
 const API_METHODS = 'GET, HEAD, OPTIONS, POST, PUT'
+const CLOSED_MID_UPLOAD = 'The client closed the request before sending its whole body'
 /** A body the app did not read is read off up to this size, so the connection can serve its next request. */
 const MAX_DRAIN_BYTES = 8 * 1024 * 1024
 /** …and within this time; past either, the connection is closed. */
@@ -46,7 +48,8 @@ const bodyOf = (incoming: IncomingMessage): ReadableStream<Uint8Array> => {
           if ((controller.desiredSize ?? 0) <= 0) incoming.pause()
         })
         incoming.once('end', () => !cancelled && controller.close())
-        incoming.once('error', (error) => !cancelled && controller.error(error))
+        // A caller hanging up mid-upload is a normal event: a 499 problem, which the app answers without logging.
+        incoming.once('error', () => !cancelled && controller.error(new HttpProblem(499, CLOSED_MID_UPLOAD)))
       },
       pull() {
         incoming.resume()
