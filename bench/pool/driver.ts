@@ -1,8 +1,8 @@
 /**
- * The pool benchmark, run on the GPU machine by `run.sh` (bundled by `build.mjs`): for each pool size in `GP_SIZES`
- * (default 1,2,3,4) it starts genimage-server with `GPUS=0 COMFYUI_PER_GPU=<size>` supervising real ComfyUI, waits
- * until every instance is ready, and measures 16 concurrent clients at 512² 1 step (images/s, latency, queue time),
- * then a FIFO burst (16 requests 3 ms apart). On the largest size it then SIGKILLs one ComfyUI instance in the middle
+ * The pool benchmark, run on the GPU machine by `run.sh` (bundled by `build.mjs`): for each pool in `GP_POOLS`
+ * (`GPUS/COMFYUI_PER_GPU` entries separated by spaces, `-` for the default GPUS; default `-/1 -/2 -/3 -/4`) it starts
+ * genimage-server supervising real ComfyUI with those settings, waits until every instance is ready, and measures 16 concurrent clients at 512² 1 step (images/s, latency, queue time),
+ * then a FIFO burst. On the last pool it then SIGKILLs one ComfyUI instance in the middle
  * of a run: every request must still answer 200 with an image, and the instance must come back.
  * Writes `$OUT/results.json`; logs go to `$GP_WORK/logs/`.
  */
@@ -23,7 +23,16 @@ const PORT = Number(env.GP_PORT ?? 8787)
 /** Port of instance 0; instance i listens on COMFY_PORT + i. */
 const COMFY_PORT = Number(env.GP_COMFY_PORT ?? 8188)
 const BASE = `http://127.0.0.1:${PORT}`
-const SIZES = (env.GP_SIZES ?? '1,2,3,4').split(',').map(Number)
+interface PoolConfig {
+  /** `GPUS`, or undefined for the server's default. */
+  gpus: string | undefined
+  perGpu: number
+  tag: string
+}
+const POOLS: PoolConfig[] = (env.GP_POOLS ?? '-/1 -/2 -/3 -/4').split(/\s+/).map((entry, index) => {
+  const [gpus, perGpu] = entry.split('/')
+  return { gpus: gpus === '-' ? undefined : gpus, perGpu: Number(perGpu), tag: `pool${index + 1}` }
+})
 /** Requests per measured run. */
 const N = Number(env.GP_N ?? 96)
 const CLIENTS = Number(env.GP_CLIENTS ?? 16)
@@ -67,8 +76,8 @@ interface Server {
   exited: Promise<number | null>
 }
 
-function startServer(size: number): Server {
-  const file = createWriteStream(join(LOGS, `server-pool${size}.log`))
+function startServer(pool: PoolConfig): Server {
+  const file = createWriteStream(join(LOGS, `server-${pool.tag}.log`))
   const child = spawn(process.execPath, [join(BUNDLE, 'pkg/dist/server.mjs')], {
     cwd: REPO,
     env: {
@@ -83,8 +92,8 @@ function startServer(size: number): Server {
       COMFYUI_PYTHON: env.GP_PYTHON ?? 'python3',
       COMFYUI_PORT: String(COMFY_PORT),
       // Unset: the server's default (CUDA_VISIBLE_DEVICES, else nvidia-smi -L).
-      ...(env.GP_GPUS ? { GPUS: env.GP_GPUS } : {}),
-      COMFYUI_PER_GPU: String(size),
+      ...(pool.gpus ? { GPUS: pool.gpus } : {}),
+      COMFYUI_PER_GPU: String(pool.perGpu),
       MODELS_DIR: MODELS,
       SKIP_WEIGHTS_DOWNLOAD: '1',
       // An in-memory database per instance (ComfyUI's sqlite file would be shared); no front-end package here.
@@ -136,10 +145,11 @@ async function text(path: string): Promise<string | undefined> {
   }
 }
 
-/** Instances reporting ready in /metrics. */
-async function readyInstances(): Promise<number> {
+/** Instances in /metrics, and how many of them report ready. */
+async function instances(): Promise<{ total: number; ready: number }> {
   const metrics = (await text('/metrics')) ?? ''
-  return [...metrics.matchAll(/^genimage_comfyui_instance_ready\{[^}]*\} 1$/gm)].length
+  const values = [...metrics.matchAll(/^genimage_comfyui_instance_ready\{[^}]*\} (\d)$/gm)].map((m) => m[1])
+  return { total: values.length, ready: values.filter((value) => value === '1').length }
 }
 
 async function metricSum(name: string, filter = ''): Promise<number> {
@@ -151,14 +161,16 @@ async function metricSum(name: string, filter = ''): Promise<number> {
   return sum
 }
 
-async function waitAllReady(server: Server, size: number, timeoutMs: number): Promise<number> {
+/** Waits until every instance is ready; resolves with the time it took and the number of instances. */
+async function waitAllReady(server: Server, timeoutMs: number): Promise<{ ms: number; size: number }> {
   const started = now()
-  while ((await readyInstances()) < size) {
+  for (;;) {
+    const { total, ready } = await instances()
+    if (total > 0 && ready === total) return { ms: now() - started, size: total }
     if (server.child.exitCode !== null) throw new Error(`server exited (${server.child.exitCode})`)
-    if (now() - started > timeoutMs) throw new Error(`${size} instances not ready after ${timeoutMs} ms`)
+    if (now() - started > timeoutMs) throw new Error(`${ready} of ${total} instances ready after ${timeoutMs} ms`)
     await sleep(100)
   }
-  return now() - started
 }
 
 let counter = 0
@@ -279,20 +291,22 @@ async function fifoBurst() {
   }
 }
 
-async function measurePool(size: number, kill: boolean): Promise<void> {
-  log(`pool of ${size}: starting genimage-server with GPUS=${env.GP_GPUS ?? '(default)'} COMFYUI_PER_GPU=${size}`)
-  const server = startServer(size)
+async function measurePool(pool: PoolConfig, kill: boolean): Promise<void> {
+  const settings = `GPUS=${pool.gpus ?? '(default)'} COMFYUI_PER_GPU=${pool.perGpu}`
+  log(`${pool.tag}: starting genimage-server with ${settings}`)
+  const server = startServer(pool)
   try {
-    const bootMs = await waitAllReady(server, size, 300_000)
-    log(`pool of ${size}: ${size} instance(s) ready after ${round(bootMs / 1000)} s`)
+    const { ms: bootMs, size } = await waitAllReady(server, 300_000)
+    log(`${pool.tag}: ${size} instance(s) ready after ${round(bootMs / 1000)} s`)
     const layout = server.lines.find((line) => line.includes('ComfyUI supervised from'))
     const description = layout ? (JSON.parse(layout) as { msg: string }).msg : undefined
     await closedLoop(CLIENTS, 'warm')
     const run = await closedLoop(N, 'run')
-    log(`pool of ${size}:`, run.summary)
+    log(`${pool.tag}:`, run.summary)
     const fifo = await fifoBurst()
-    log(`pool of ${size}: FIFO`, fifo)
+    log(`${pool.tag}: FIFO`, fifo)
     const entry: Record<string, unknown> = {
+      settings,
       comfyui_instances: size,
       server_says: description,
       all_ready_s: round(bootMs / 1000),
@@ -323,7 +337,7 @@ async function killDuringRun(server: Server, size: number) {
     log(`kill: SIGKILL ComfyUI instance ${victim.instance} (pid ${victim.pid})`)
   })
   log('kill: run', run.summary)
-  const backMs = await waitAllReady(server, size, 120_000)
+  const back = await waitAllReady(server, 120_000)
   const after = await closedLoop(CLIENTS, 'after-kill')
   const restarted = comfyPids(server).filter((entry) => entry.instance === victimIndex)
   return {
@@ -332,22 +346,24 @@ async function killDuringRun(server: Server, size: number) {
     jobs_moved: (await metricSum('genimage_comfyui_instance_jobs_total', 'outcome="moved"')) - movedBefore,
     instance_restarts: await metricSum('genimage_comfyui_instance_restarts_total', `instance="${victimIndex}"`),
     new_pid: restarted.at(-1)?.pid,
-    all_ready_again_s_after_run: round(backMs / 1000),
+    all_ready_again_s_after_run: round(back.ms / 1000),
     after_restart: after.summary,
   }
 }
 
-const largest = Math.max(...SIZES)
-for (const size of SIZES) {
+for (const [index, pool] of POOLS.entries()) {
   if (Date.now() - t0 > BUDGET_MS) {
-    log(`pool of ${size}: skipped (past GP_BUDGET_S)`)
+    log(`${pool.tag}: skipped (past GP_BUDGET_S)`)
     continue
   }
   try {
-    await measurePool(size, size === largest && env.GP_KILL !== '0')
+    await measurePool(pool, index === POOLS.length - 1 && env.GP_KILL !== '0')
   } catch (error) {
-    log(`pool of ${size}: failed: ${(error as Error).stack}`)
-    results.pools.push({ comfyui_instances: size, error: (error as Error).message })
+    log(`${pool.tag}: failed: ${(error as Error).stack}`)
+    results.pools.push({
+      settings: `GPUS=${pool.gpus ?? '(default)'} COMFYUI_PER_GPU=${pool.perGpu}`,
+      error: (error as Error).message,
+    })
     save()
   }
 }
@@ -358,5 +374,5 @@ for (const entry of results.pools) {
 save()
 log(
   'done',
-  results.pools.map((entry: any) => [entry.comfyui_instances, entry.images_per_s, entry.ratio_vs_one]),
+  results.pools.map((entry: any) => [entry.settings, entry.images_per_s, entry.ratio_vs_one]),
 )
