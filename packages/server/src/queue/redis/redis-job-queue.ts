@@ -60,9 +60,6 @@ export interface RedisJobQueueOptions extends RedisQueueLocation {
 /** How often the depth and worker gauges are refreshed. */
 const GAUGE_REFRESH_MS = 1000
 
-/** Jobs this node accepted and still counts in its metrics when they finish. */
-const MAX_TRACKED_JOBS = 10_000
-
 /** The store digest of an `Idempotency-Key` or a fingerprint: fixed size whatever the caller sent. */
 const digest = (text: string): string => createHash('sha256').update(text).digest('base64url')
 
@@ -92,7 +89,6 @@ export class RedisJobQueue implements JobQueue {
   readonly #maxIdempotencyKeys: number
   readonly #timeoutMs: number
   readonly #now: () => number
-  readonly #accepted = new Set<string>()
   readonly #gauges: NodeJS.Timeout
   readonly #jobsTotal
   readonly #errorsTotal
@@ -125,8 +121,8 @@ export class RedisJobQueue implements JobQueue {
         .then((raws) => raws.map((raw, index) => this.#visible(recordOf(raw, jobs[index]!.id, jobs[index]!.owner)))),
     )
     this.metrics = options.metrics ?? new MetricsRegistry()
-    this.#jobsTotal = this.metrics.counter('genimage_jobs_total', 'Finished jobs by outcome.')
-    this.#errorsTotal = this.metrics.counter('genimage_errors_total', 'Failed jobs by kind.')
+    this.#jobsTotal = this.metrics.counter('genimage_jobs_total', 'Finished jobs of the whole queue, by outcome.')
+    this.#errorsTotal = this.metrics.counter('genimage_errors_total', 'Failed jobs of the whole queue, by kind.')
     this.#countFinishedJobs()
     this.metrics.gauge('genimage_queue_depth', 'Jobs waiting in the queue (all API nodes).', () => this.#depth.waiting)
     this.metrics.gauge('genimage_jobs_running', 'Jobs running on any worker.', () => this.#depth.running)
@@ -198,7 +194,6 @@ export class RedisJobQueue implements JobQueue {
         if (idemKey) await this.#scripts.releaseIdempotency(idemKey, id).catch(() => {})
         throw error
       }
-      this.#track(id)
       return record
     })
   }
@@ -273,7 +268,6 @@ export class RedisJobQueue implements JobQueue {
         await this.#redis.set(this.#keys.cancelled(id), JSON.stringify(cancelled), 'PX', this.#resultTtlMs)
         // 0 when a worker took it meanwhile: that worker sees the marker and fails it as cancelled.
         await this.#queue.remove(id)
-        if (this.#accepted.delete(id)) this.#jobsTotal.inc({ outcome: 'cancelled' })
         return 'cancellation_requested'
       }
       // Running (or between states): interrupt it on whichever worker holds it.
@@ -336,18 +330,15 @@ export class RedisJobQueue implements JobQueue {
     return record
   }
 
-  #track(id: string): void {
-    this.#accepted.add(id)
-    if (this.#accepted.size > MAX_TRACKED_JOBS) this.#accepted.delete(this.#accepted.values().next().value!)
-  }
-
-  /** Counts the jobs this node accepted as they finish (every job is counted by exactly one API node). */
+  /**
+   * Counts every job of the queue as it finishes, from the event stream: each API node shows the whole queue, like
+   * `genimage_queue_depth` (aggregate API nodes with max, not sum; workers count their own jobs).
+   */
   #countFinishedJobs(): void {
-    this.#events.on('completed', ({ jobId }) => {
-      if (this.#accepted.delete(jobId)) this.#jobsTotal.inc({ outcome: 'succeeded' })
-    })
-    this.#events.on('failed', ({ jobId, failedReason }) => {
-      if (!this.#accepted.delete(jobId)) return
+    this.#events.on('completed', () => this.#jobsTotal.inc({ outcome: 'succeeded' }))
+    // Only a cancel removes a job from the queue (retention deletes finished jobs without this event).
+    this.#events.on('removed', () => this.#jobsTotal.inc({ outcome: 'cancelled' }))
+    this.#events.on('failed', ({ failedReason }) => {
       const { error } = failureOf(failedReason)
       const outcome = error.kind === 'cancelled' ? 'cancelled' : 'failed'
       this.#jobsTotal.inc({ outcome })
