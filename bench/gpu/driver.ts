@@ -36,6 +36,7 @@ import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import {
   BATCH_CLASSES,
+  type BatchPlan,
   batchPlan,
   buildBatchGraph,
   decodeBinaryFrame,
@@ -631,7 +632,7 @@ async function concurrent(clients: number, total: number, one: (i: number) => Pr
   }
 }
 
-/** A genimage server's variant block: latency per case, images/s against clients, per-node trace, reference images. */
+/** A genimage server's variant block: latency per case and images/s against concurrent clients. */
 async function genimageBlock(variant: 'genimage' | 'genimage_plain', port: number, clientCounts: number[]) {
   const out: Record<string, unknown> = {}
   for (const c of CASES) {
@@ -654,10 +655,6 @@ async function genimageBlock(variant: 'genimage' | 'genimage_plain', port: numbe
     log(`${variant}: ${clients} clients`, throughput.at(-1))
   }
   out.throughput_512_1step_png = throughput
-  for (const size of [SIZES[0], SIZES[2]]) {
-    const image = await generate(port, { ...FIXED, width: size.width, height: size.height })
-    await savePixels(`${variant}-${size.width}`, image.image)
-  }
   return out
 }
 
@@ -690,6 +687,7 @@ async function phaseDefault() {
   const out = await genimageBlock('genimage', GENIMAGE_PORT, [1, 2, 4, 8, 16])
   out.trace_512_1step_png = await trace(15, SIZE_512, await workflowGraph(), 'png')
   out.trace_512_1step_jpeg = await trace(15, SIZE_512, await workflowGraph(), 'jpeg')
+  out.trace_512_1step_png_batch8 = await traceBatch(8, 8)
   out.encoders = main?.lines
     .filter((l) => /nvjpeg|GenimageCudaGraph.*(failed|captured)/.test(l.line))
     .slice(0, 30)
@@ -748,11 +746,19 @@ async function phaseStock() {
 async function phasePixels() {
   await ensureMain()
   const out: Record<string, unknown> = {}
-  for (const width of [512, 1024]) {
+  const sizes = [SIZES[0], SIZES[2]]
+  const fixed = async (port: number, variant: string) => {
+    for (const size of sizes) {
+      const image = await generate(port, { ...FIXED, width: size.width, height: size.height })
+      await savePixels(`${variant}-${size.width}`, image.image)
+    }
+  }
+  await fixed(GENIMAGE_PORT, 'genimage')
+  await withPlain((port) => fixed(port, 'genimage_plain'))
+  for (const { width } of sizes) {
     const a = join(WORK, 'pixels', `genimage-${width}.png`)
     const b = join(WORK, 'pixels', `genimage_plain-${width}.png`)
-    out[`default_vs_plain_${width}`] =
-      existsSync(a) && existsSync(b) ? comparePixels(a, b) : { error: 'images missing' }
+    out[`default_vs_plain_${width}`] = comparePixels(a, b)
   }
   const bodies = Array.from({ length: 8 }, (_, i) => ({
     prompt: `${SUBJECTS[i]}, batch check`,
@@ -800,6 +806,54 @@ function plainGraph(): Record<string, any> {
 /** Submits a graph straight to ComfyUI and timestamps every WebSocket event: where a request's time goes. */
 async function trace(count: number, size: Size, graph0: Record<string, any>, format = 'png', samePrompt = false) {
   const fixedText = freshPrompt('trace-fixed')
+  return traceRuns(count, (i) => {
+    const graph = structuredClone(graph0)
+    graph['6'].inputs.text = samePrompt ? fixedText : freshPrompt('trace')
+    Object.assign(graph['5'].inputs, { width: size.width, height: size.height })
+    graph['22'].inputs.steps = size.steps
+    graph['13'].inputs.noise_seed = 5000 + i
+    graph['27'].inputs.format = format
+    return graph
+  })
+}
+
+/** The default workflow as the bridge builds it for `batch` requests at once (512² 1 step PNG), traced. */
+async function traceBatch(count: number, batch: number) {
+  const { workflow, plan } = await defaultBatching()
+  return traceRuns(
+    count,
+    (i) =>
+      buildBatchGraph(
+        workflow,
+        plan,
+        Array.from({ length: batch }, (_, k) => ({
+          prompt: freshPrompt(`trace-batch-${k}`),
+          negative_prompt: '',
+          width: 512,
+          height: 512,
+          num_inference_steps: 1,
+          seed: 7000 + i * batch + k,
+          output_format: 'png' as const,
+          sync_mode: false,
+        })),
+      ) as Record<string, any>,
+  )
+}
+
+async function defaultBatching(): Promise<{ workflow: Workflow; plan: BatchPlan }> {
+  const files = await readWorkflowFiles(join(WORKFLOWS, 'sdxl-turbo'))
+  const workflow = {
+    ...files,
+    bindings: files.bindings as Workflow['bindings'],
+    outputNode: '27',
+    formats: ['png'] as const,
+  }
+  const plan = batchPlan(workflow as Workflow)
+  if (typeof plan === 'string') throw new Error(`default workflow not batchable: ${plan}`)
+  return { workflow: workflow as Workflow, plan }
+}
+
+async function traceRuns(count: number, make: (i: number) => Record<string, any>) {
   const clientId = `trace-${randomUUID()}`
   const ws = new WebSocket(`${COMFY.replace('http', 'ws')}/ws?clientId=${clientId}`, { perMessageDeflate: false })
   await new Promise((resolve, reject) => {
@@ -820,12 +874,7 @@ async function trace(count: number, size: Size, graph0: Record<string, any>, for
   })
   const runs: Record<string, number>[] = []
   for (let i = -2; i < count; i += 1) {
-    const graph = structuredClone(graph0)
-    graph['6'].inputs.text = samePrompt ? fixedText : freshPrompt('trace')
-    Object.assign(graph['5'].inputs, { width: size.width, height: size.height })
-    graph['22'].inputs.steps = size.steps
-    graph['13'].inputs.noise_seed = 5000 + i
-    graph['27'].inputs.format = format
+    const graph = make(i)
     events = []
     const started = now()
     await postPrompt(graph, clientId)
@@ -950,16 +999,7 @@ async function phaseTranscript() {
   }
   const prime = await runOne('node-error-prime', graph('probe/prime'))
   const error = await runOne('node-error', graph('../outside/escape'))
-  const dir = join(WORKFLOWS, 'sdxl-turbo')
-  const files = await readWorkflowFiles(dir)
-  const workflow = {
-    ...files,
-    bindings: files.bindings as Workflow['bindings'],
-    outputNode: '27',
-    formats: ['png'] as const,
-  }
-  const plan = batchPlan(workflow as Workflow)
-  if (typeof plan === 'string') throw new Error(`default workflow not batchable: ${plan}`)
+  const { workflow, plan } = await defaultBatching()
   const inputs = ['a red fox in snow', 'a lighthouse at dusk', 'a bowl of ramen'].map((prompt, i) => ({
     prompt,
     negative_prompt: '',
@@ -970,7 +1010,7 @@ async function phaseTranscript() {
     output_format: 'png' as const,
     sync_mode: false,
   }))
-  const batch = await runOne('batch-3-2steps', buildBatchGraph(workflow as Workflow, plan, inputs))
+  const batch = await runOne('batch-3-2steps', buildBatchGraph(workflow, plan, inputs))
   ws.close()
   writeFileSync(
     join(OUT, 'transcripts.jsonl'),
@@ -1076,10 +1116,23 @@ async function phaseBootProfile() {
       top.push({ module: match[3]!, cumulative_ms: round(Number(match[1]) / 1000, 0) })
   }
   top.sort((a, b) => b.cumulative_ms - a.cumulative_ms)
+  // Heavy imports at any depth (cumulative ≥ 200 ms), with their nesting depth: where the boot's seconds go.
+  const heavy: { module: string; depth: number; cumulative_ms: number }[] = []
+  for (const line of (run.stderr ?? '').split('\n')) {
+    const match = /^import time:\s+\d+ \|\s+(\d+) \|( +)(\S+)/.exec(line)
+    if (match && Number(match[1]) >= 200_000) {
+      heavy.push({
+        module: match[3]!,
+        depth: (match[2]!.length - 1) / 2,
+        cumulative_ms: round(Number(match[1]) / 1000, 0),
+      })
+    }
+  }
   results.boot_profile = {
     quick_test_wall_ms: round(wallMs, 0),
     imports_total_ms: top.reduce((sum, row) => sum + row.cumulative_ms, 0),
     top_level_imports: top.slice(0, 25),
+    heavy_imports: heavy.sort((a, b) => b.cumulative_ms - a.cumulative_ms).slice(0, 40),
   }
   log('boot profile', { wall: round(wallMs, 0), top: top.slice(0, 8) })
 }

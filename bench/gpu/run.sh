@@ -5,7 +5,7 @@
 #
 # Needs (carried to the device, built here by `node bench/gpu/build.mjs`): bench/.tmp/gpu (bundles + stubs),
 # .vendor/ComfyUI, .vendor/torchsde-src, .vendor/node22.xz. Writes $OUT/results.json, $OUT/run.log, $OUT/logs.tgz
-# (ComfyUI and server logs, compared images, the charts), $OUT/gpu-summary.json and $OUT/transcripts.jsonl.
+# (ComfyUI and server logs, the charts), $OUT/gpu-summary.json and $OUT/transcripts.jsonl.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO"
@@ -55,7 +55,8 @@ fi
 node bench/.tmp/gpu/driver.mjs "$@" 2>&1 | tee -a "$OUT/run.log"
 status=${PIPESTATUS[0]}
 
-# 6. Logs and compared images, in one file (the device returns at most 8 files).
-tar -czf "$OUT/logs.tgz" -C "$GI_WORK" logs $(cd "$GI_WORK" && ls -d pixels report 2>/dev/null) 2>/dev/null
+# 6. Logs and charts, in one file (the device returns at most 8 files).
+# The compared images stay behind (noise PNGs: tens of MB); pixels.py's numbers are in results.json.
+tar -czf "$OUT/logs.tgz" -C "$GI_WORK" logs $(cd "$GI_WORK" && ls -d report 2>/dev/null) 2>/dev/null
 say "driver exit $status"
 exit "$status"

@@ -3,7 +3,16 @@
 import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { type ComfyGraph, defaultWorkflowDir, imageInfo, plainPath, readWorkflowFiles } from '../src/comfyui/index.js'
+import {
+  batchPlan,
+  buildBatchGraph,
+  type ComfyGraph,
+  checkWorkflow,
+  defaultWorkflowDir,
+  imageInfo,
+  plainPath,
+  readWorkflowFiles,
+} from '../src/comfyui/index.js'
 import { FakeComfyUI } from '../src/fake-comfyui/index.js'
 import { condense, type RecordedMessage } from '../src/fake-comfyui/transcripts/condense.js'
 
@@ -160,6 +169,25 @@ beforeAll(async () => {
   })
   await run(sink3, 'node-error', saveTo('../outside/escape'), 'probe3')
   fake.setFaults({})
+  // A batched prompt as the bridge builds it from the default workflow (recorded by bench/gpu right after node-error):
+  // three requests, their own prompts and seeds, one GENI frame each.
+  const files = await readWorkflowFiles(defaultWorkflowDir())
+  const fast = await checkWorkflow(files, async (name) =>
+    (await fetch(`${fake.url}/object_info/${name}`)).json().then((info) => info[name]),
+  )
+  const plan = batchPlan(fast)
+  if (typeof plan === 'string') throw new Error(plan)
+  const inputs = ['a red fox in snow', 'a lighthouse at dusk', 'a bowl of ramen'].map((prompt, i) => ({
+    prompt,
+    negative_prompt: '',
+    width: 512,
+    height: 512,
+    num_inference_steps: 2,
+    seed: 31 + i,
+    output_format: 'png' as const,
+    sync_mode: false,
+  }))
+  await run(sink3, 'batch-3-2steps', buildBatchGraph(fast, plan, inputs), 'probe3')
   probe3.close()
 }, 60_000)
 
@@ -188,6 +216,7 @@ describe('fake ComfyUI against a transcript of real ComfyUI 0.8.0', () => {
     'flags-genimage-png',
     'no-client-id',
     'node-error',
+    'batch-3-2steps',
   ])('sends the same WebSocket messages in the same order: %s', (name) => {
     expect(seen[name]).toEqual(recorded.scenarios[name])
   })

@@ -208,6 +208,8 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
       if (plan) for (let n = 2; n <= maxBatch; n *= 2) counts.push(n)
       for (const count of counts) {
         if (closed || (index === 0 && count === 1)) continue
+        // Requests first: a warm-up prompt starts only while no job of ours is waiting or running.
+        while (batcher.size > 0 && !closed) await new Promise((resolve) => setTimeout(resolve, 20))
         const inputs = warmInputs(size, count)
         const graph = count === 1 ? buildGraph(workflow, inputs[0]!) : buildBatchGraph(workflow, plan!, inputs)
         await client.run(graph, { outputNode: workflow.outputNode, images: count })
