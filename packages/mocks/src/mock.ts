@@ -6,10 +6,10 @@ import {
   createSyntheticBackend,
   DEFAULT_ALLOWED_HOSTS,
   MemoryImageStore,
-  MemoryJobQueue,
 } from '@genimage/core'
 import { type HttpHandler, http } from 'msw'
 import { createStepGate, type MockControls } from './controls.js'
+import { createFirstLookGate, LookedAtQueue } from './first-look.js'
 import { API_ROUTES } from './routes.js'
 import { createScenarios, type Scenarios } from './scenarios.js'
 
@@ -25,6 +25,13 @@ export interface GenimageMockOptions {
   mode?: 'auto' | 'manual'
   /** Simulated time per sampling step in `auto` mode, in ms. @default 0 */
   stepMs?: number
+  /**
+   * In `auto` mode, the longest a job waits before its first step for its caller to look at it: to read its status,
+   * open its status stream, or wait on `POST /generate`. It starts as soon as they do, so `subscribe()` sees every
+   * step even with no step time; `0` starts every job at once.
+   * @default 500
+   */
+  firstLookMs?: number
   /** Simulated fixed time per image in `auto` mode (text encode + decode), in ms. @default 0 */
   overheadMs?: number
   /** Jobs allowed to wait before 429. @default 64 */
@@ -80,6 +87,7 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
   const baseUrl = resolveBaseUrl(options.baseUrl ?? 'http://localhost:8787')
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '')
   const gate = createStepGate(options.mode === 'manual')
+  const look = createFirstLookGate(options.mode === 'manual' ? 0 : (options.firstLookMs ?? 500))
   const plannedFailures: PlannedFailure[] = []
   const failures = new Map<string, PlannedFailure>()
 
@@ -87,6 +95,7 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
     stepMs: options.stepMs ?? 0,
     overheadMs: options.overheadMs ?? 0,
     beforeStep: async (job: BackendJob, step: number) => {
+      if (step === 1) await look.beforeFirstStep(job)
       await gate.beforeStep(job, step)
       const failure = failures.get(job.id)
       if (failure && step >= failure.step) throw failure.error
@@ -112,13 +121,19 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
   const allowedHosts = [...(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS), new URL(baseUrl).hostname]
   const build = () => {
     const store = new MemoryImageStore()
-    const queue = new MemoryJobQueue({
-      backend,
-      store,
-      maxQueueSize: options.maxQueueSize,
-      jobTimeoutMs: options.jobTimeoutMs,
-      onJobFinished: (record) => gate.jobCompleted(record.id),
-    })
+    const queue = new LookedAtQueue(
+      {
+        backend,
+        store,
+        maxQueueSize: options.maxQueueSize,
+        jobTimeoutMs: options.jobTimeoutMs,
+        onJobFinished: (record) => {
+          look.finished(record.id)
+          gate.jobCompleted(record.id)
+        },
+      },
+      look,
+    )
     const app = createApp({ queue, store, metrics: queue.metrics, basePath, apiKeys: options.apiKeys, allowedHosts })
     return { queue, app }
   }

@@ -23,10 +23,23 @@ export interface ScenarioOptions {
 export interface Scenarios {
   /** Generate routes answer 422 exactly as the server's validator would for the request with `overrides` applied. */
   validationError(overrides?: Record<string, unknown>, options?: ScenarioOptions): HttpHandler[]
-  /** Generate routes answer 429 with `Retry-After`. */
+  /**
+   * Generate routes answer 429 with `Retry-After: retryAfter` (seconds). The default asks for longer than
+   * `@genimage/client` waits (`retry.maxRetryAfter`, 60 s), so the client throws `RateLimitError` at once; a
+   * `retryAfter` within that cap makes the client wait and retry (up to `retry.limit` times, 2 by default).
+   * @default { retryAfter: 120 }
+   * @example server.use(...genimage.scenarios.rateLimited({ retryAfter: 1, once: true })) // one retry after 1 s
+   */
   rateLimited(options?: ScenarioOptions & { retryAfter?: number }): HttpHandler[]
-  /** Generate routes answer a server error (500, 502, 503 with `Retry-After`, or 504). */
-  serverError(options?: ScenarioOptions & { status?: 500 | 502 | 503 | 504; detail?: string }): HttpHandler[]
+  /**
+   * Generate routes answer a server error (500, 502, 503 with `Retry-After: retryAfter`, or 504). As with
+   * {@link Scenarios.rateLimited}, the default `retryAfter` is beyond what `@genimage/client` waits, so a 503 throws
+   * at once; 500, 502 and 504 are retried after the client's backoff.
+   * @default { status: 502, retryAfter: 120 }
+   */
+  serverError(
+    options?: ScenarioOptions & { status?: 500 | 502 | 503 | 504; detail?: string; retryAfter?: number },
+  ): HttpHandler[]
   /** Every API route waits `delayMs` before answering normally. */
   slow(options?: ScenarioOptions & { delayMs?: number }): HttpHandler[]
   /** Submissions stay `IN_QUEUE` at `position` forever, and `POST /generate` never answers. */
@@ -66,7 +79,7 @@ const serverErrors = {
 
 /**
  * Builds the scenario helpers for a mock at `baseUrl`.
- * @example server.use(...genimage.scenarios.rateLimited({ retryAfter: 2, once: true }))
+ * @example server.use(...genimage.scenarios.rateLimited())
  */
 export function createScenarios(context: ScenarioContext): Scenarios {
   const { baseUrl } = context
@@ -90,14 +103,19 @@ export function createScenarios(context: ScenarioContext): Scenarios {
         throw new TypeError(`validationError: the overrides ${JSON.stringify(overrides)} make a valid request`)
       }, options)
     },
-    rateLimited({ retryAfter = 1, ...options } = {}) {
+    rateLimited({ retryAfter = 120, ...options } = {}) {
       return onGenerate(
         () => answer(queueErrorToProblem(queueErrors.queueFull(context.maxQueueSize, retryAfter))),
         options,
       )
     },
-    serverError({ status = 502, detail, ...options } = {}) {
-      return onGenerate(() => answer(serverErrors[status](), detail), options)
+    serverError({ status = 502, detail, retryAfter = 120, ...options } = {}) {
+      return onGenerate(() => {
+        const error = serverErrors[status]()
+        const headers: Record<string, string> = { ...error.headers }
+        if (headers['Retry-After']) headers['Retry-After'] = String(retryAfter)
+        return problem(error.status, detail ?? error.message, headers)
+      }, options)
     },
     slow({ delayMs = 1000, once = false } = {}) {
       return [
