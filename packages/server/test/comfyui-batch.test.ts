@@ -1,0 +1,252 @@
+// Dynamic batching and the fast/plain paths of the ComfyUI backend, against the fake ComfyUI (whose batched prompts
+// are proven against real ComfyUI by the `batch-3-2steps` transcript). The fake's images are a pure function of
+// size, seed and prompt, so "a batched image equals the same request alone" is checked byte for byte here; on the GPU
+// bench/gpu measures the decoded-pixel difference.
+import { randomUUID } from 'node:crypto'
+import type { BackendImage, BackendJob, ResolvedGenerateRequest } from '@genimage/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type ComfyBackend, type ComfyGraph, createComfyBackend } from '../src/comfyui/index.js'
+import { FakeComfyUI, type FakeComfyUIOptions } from '../src/fake-comfyui/index.js'
+
+const BASE_INPUT: ResolvedGenerateRequest = {
+  prompt: 'a lighthouse at dusk',
+  negative_prompt: '',
+  width: 512,
+  height: 512,
+  num_inference_steps: 1,
+  seed: 42,
+  output_format: 'png',
+  sync_mode: false,
+}
+
+interface TestJob {
+  job: BackendJob
+  progress: [number, number][]
+  logs: string[]
+  controller: AbortController
+}
+
+function makeJob(input: Partial<ResolvedGenerateRequest> = {}): TestJob {
+  const progress: [number, number][] = []
+  const logs: string[] = []
+  const controller = new AbortController()
+  const job: BackendJob = {
+    id: randomUUID(),
+    input: { ...BASE_INPUT, ...input },
+    signal: controller.signal,
+    reportProgress: (step, total) => progress.push([step, total]),
+    log: (message) => logs.push(message),
+  }
+  return { job, progress, logs, controller }
+}
+
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!()
+})
+
+async function setup(
+  fakeOptions: FakeComfyUIOptions = {},
+  backendOptions: Partial<Parameters<typeof createComfyBackend>[0]> = {},
+): Promise<{ fake: FakeComfyUI; backend: ComfyBackend }> {
+  const fake = await FakeComfyUI.start(fakeOptions)
+  cleanups.push(() => fake.close())
+  const backend = createComfyBackend({ baseUrl: fake.url, warmup: false, reconcileIntervalMs: 150, ...backendOptions })
+  cleanups.push(() => backend.close())
+  await backend.start()
+  return { fake, backend }
+}
+
+/** The graphs the fake received, in order. */
+function prompts(fake: FakeComfyUI): ComfyGraph[] {
+  return fake.requests
+    .filter((r) => r.method === 'POST' && r.path === '/prompt')
+    .map((r) => (r.body as { prompt: ComfyGraph }).prompt)
+}
+
+const batchSize = (graph: ComfyGraph) => graph['5']?.inputs['batch_size']
+
+/** Starts `first` alone and waits until it samples, so the jobs sent next wait for the GPU together. */
+async function busyWith(fake: FakeComfyUI, backend: ComfyBackend, first: TestJob) {
+  const running = backend.run(first.job)
+  await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'SamplerCustom')
+  return { running }
+}
+
+describe('ComfyUI backend: dynamic batching', () => {
+  it('runs a lone request at once, with the workflow as it is', async () => {
+    const { fake, backend } = await setup({ stepMs: 20 })
+    await backend.run(makeJob().job)
+    const [graph] = prompts(fake)
+    expect(batchSize(graph!)).toBe(1)
+    expect(graph!['6']?.class_type).toBe('CLIPTextEncode')
+    expect(graph!['13']?.class_type).toBe('SamplerCustom')
+  })
+
+  it('runs requests that wait for the GPU as one prompt; each image equals the same request alone', async () => {
+    const { fake, backend } = await setup({ stepMs: 100 })
+    const { running: first } = await busyWith(fake, backend, makeJob({ num_inference_steps: 2 }))
+    const inputs = [0, 1, 2].map((i) => ({ prompt: `a red fox ${i}`, seed: 100 + i, negative_prompt: `blurry ${i}` }))
+    const jobs = inputs.map((input) => makeJob(input))
+    const batched = await Promise.all(jobs.map(({ job }) => backend.run(job)))
+    await first
+
+    const graphs = prompts(fake)
+    expect(graphs).toHaveLength(2)
+    const batch = graphs[1]!
+    expect(batchSize(batch)).toBe(3)
+    expect(batch['6']).toMatchObject({ class_type: 'GenimageBatchTextEncode' })
+    expect(JSON.parse(String(batch['6']?.inputs['texts']))).toEqual(inputs.map((i) => i.prompt))
+    expect(JSON.parse(String(batch['7']?.inputs['texts']))).toEqual(inputs.map((i) => i.negative_prompt))
+    expect(batch['13']).toMatchObject({ class_type: 'GenimageBatchSampler' })
+    expect(JSON.parse(String(batch['13']?.inputs['seeds']))).toEqual([100, 101, 102])
+    expect(batch['13']?.inputs).not.toHaveProperty('noise_seed')
+    for (const { logs } of jobs) expect(logs).toContain('runs in one ComfyUI prompt with 2 other requests')
+
+    for (const [i, input] of inputs.entries()) {
+      const alone = await backend.run(makeJob(input).job)
+      expect(Buffer.from(batched[i]!.bytes).equals(Buffer.from(alone.bytes))).toBe(true)
+    }
+    expect(prompts(fake).slice(2).map(batchSize)).toEqual([1, 1, 1])
+  })
+
+  it('keeps requests of different sizes, steps or formats in separate prompts', async () => {
+    const { fake, backend } = await setup({ stepMs: 100 })
+    const { running: first } = await busyWith(fake, backend, makeJob())
+    await Promise.all(
+      [
+        makeJob({ seed: 1 }),
+        makeJob({ seed: 2, width: 768 }),
+        makeJob({ seed: 3, num_inference_steps: 2 }),
+        makeJob({ seed: 4, output_format: 'jpeg' }),
+        makeJob({ seed: 5 }),
+      ].map(({ job }) => backend.run(job)),
+    )
+    await first
+    const later = prompts(fake).slice(1)
+    expect(later.map(batchSize).sort()).toEqual([1, 1, 1, 2])
+    const pair = later.find((graph) => batchSize(graph) === 2)!
+    expect(JSON.parse(String(pair['13']?.inputs['seeds']))).toEqual([1, 5])
+  })
+
+  it('takes at most MAX_BATCH requests into one prompt', async () => {
+    const { fake, backend } = await setup({ stepMs: 100 }, { maxBatch: 2 })
+    const { running: first } = await busyWith(fake, backend, makeJob())
+    await Promise.all([1, 2, 3].map((seed) => backend.run(makeJob({ seed }).job)))
+    await first
+    expect(prompts(fake).map(batchSize)).toEqual([1, 2, 1])
+  })
+
+  it('reports sampler progress to every request of a batch', async () => {
+    const { fake, backend } = await setup({ stepMs: 60 })
+    const { running: first } = await busyWith(fake, backend, makeJob())
+    const jobs = [makeJob({ seed: 1, num_inference_steps: 3 }), makeJob({ seed: 2, num_inference_steps: 3 })]
+    await Promise.all(jobs.map(({ job }) => backend.run(job)))
+    await first
+    for (const { progress } of jobs)
+      expect(progress).toEqual([
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ])
+  })
+
+  it('cancels one request of a batch without failing or interrupting the others', async () => {
+    const { fake, backend } = await setup({ stepMs: 100 })
+    const { running: first } = await busyWith(fake, backend, makeJob())
+    const jobs = [makeJob({ seed: 1, num_inference_steps: 3 }), makeJob({ seed: 2, num_inference_steps: 3 })]
+    const runs = jobs.map(({ job }) => backend.run(job).catch((error: unknown) => error))
+    await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'GenimageBatchSampler')
+    const reason = new Error('cancelled by the test')
+    jobs[0]!.controller.abort(reason)
+
+    expect(await runs[0]).toBe(reason)
+    const kept = (await runs[1]) as BackendImage
+    expect(kept.contentType).toBe('image/png')
+    await first
+    expect(fake.count('POST', '/interrupt')).toBe(0)
+  })
+
+  it('interrupts the prompt once every request of its batch is cancelled', async () => {
+    const { fake, backend } = await setup({ stepMs: 100 })
+    const { running: first } = await busyWith(fake, backend, makeJob())
+    const jobs = [makeJob({ seed: 1, num_inference_steps: 4 }), makeJob({ seed: 2, num_inference_steps: 4 })]
+    const runs = jobs.map(({ job }) => backend.run(job).catch((error: unknown) => error))
+    await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'GenimageBatchSampler')
+    for (const { controller } of jobs) controller.abort(new Error('gone'))
+
+    for (const run of runs) expect(await run).toBeInstanceOf(Error)
+    await fake.waitFor((e) => e.type === 'request' && e.path === '/interrupt')
+    await first
+  })
+
+  it('drops a request cancelled while it waits, before any prompt is built for it', async () => {
+    const { fake, backend } = await setup({ stepMs: 100 })
+    const { running: first } = await busyWith(fake, backend, makeJob({ num_inference_steps: 2 }))
+    const gone = makeJob({ seed: 1 })
+    const run = backend.run(gone.job).catch((error: unknown) => error)
+    const reason = new Error('changed my mind')
+    gone.controller.abort(reason)
+    expect(await run).toBe(reason)
+    await first
+    expect(prompts(fake)).toHaveLength(1)
+  })
+
+  it('lets the queue hand over a batch only while nothing of ours is on the GPU', async () => {
+    const { fake, backend } = await setup({ stepMs: 100 }, { maxBatch: 4 })
+    expect(backend.concurrency).toBe(4)
+    const { running: first } = await busyWith(fake, backend, makeJob())
+    expect(backend.concurrency).toBe(1)
+    await first
+    expect(backend.concurrency).toBe(4)
+  })
+})
+
+describe('ComfyUI backend: fast and plain path, warm-up', () => {
+  it('runs the default workflow with its CUDA-graph nodes and fast encoders', async () => {
+    const { fake, backend } = await setup()
+    await backend.run(makeJob().job)
+    const [graph] = prompts(fake)
+    expect(graph!['30']?.class_type).toBe('GenimageCudaGraph')
+    expect(graph!['31']?.class_type).toBe('GenimageCudaGraphClip')
+    expect(graph!['13']?.inputs['model']).toEqual(['30', 0])
+    expect(graph!['27']?.inputs).not.toHaveProperty('fast')
+  })
+
+  it('FAST_PATH off: bypasses the CUDA-graph nodes and asks GenimageOutput for its plain encoders', async () => {
+    const { fake, backend } = await setup({}, { fastPath: false })
+    await backend.run(makeJob().job)
+    const [graph] = prompts(fake)
+    expect(Object.values(graph!).map((node) => node.class_type)).not.toContain('GenimageCudaGraph')
+    expect(Object.values(graph!).map((node) => node.class_type)).not.toContain('GenimageCudaGraphClip')
+    expect(graph!['13']?.inputs['model']).toEqual(['20', 0])
+    expect(graph!['6']?.inputs['clip']).toEqual(['20', 1])
+    expect(graph!['27']?.inputs['fast']).toBe(false)
+  })
+
+  it('warms the first size before ready, then the other sizes and each batch bucket', async () => {
+    const fake = await FakeComfyUI.start({ stepMs: 5 })
+    cleanups.push(() => fake.close())
+    const backend = createComfyBackend({
+      baseUrl: fake.url,
+      maxBatch: 4,
+      warmSizes: [
+        { width: 512, height: 512 },
+        { width: 768, height: 512 },
+      ],
+    })
+    cleanups.push(() => backend.close())
+    await backend.start()
+    expect(prompts(fake)).toHaveLength(1)
+    await backend.warmedUp()
+    const warmed = prompts(fake).map((graph) => [graph['5']?.inputs['width'], graph['5']?.inputs['batch_size']])
+    expect(warmed).toEqual([
+      [512, 1],
+      [512, 2],
+      [512, 4],
+      [768, 1],
+      [768, 2],
+      [768, 4],
+    ])
+  })
+})
