@@ -149,6 +149,24 @@ describe('subscribe by polling', () => {
     expect(paths(fetch)).not.toContain(`/queue/requests/${id}/status/stream`)
   })
 
+  it("takes fal's mode names: 'polling' only polls, 'streaming' reads the stream", async () => {
+    const polling = server({})
+    await createClient({ baseUrl, fetch: polling }).subscribe({ prompt: 'x' }, { mode: 'polling' })
+    expect(paths(polling)).toEqual(['/queue/generate', `/queue/requests/${id}/status`, `/queue/requests/${id}`])
+    const streaming = server({ stream: () => eventStream([sse(running(1)), sse(completed)]) })
+    const steps: number[] = []
+    await createClient({ baseUrl, fetch: streaming }).subscribe(
+      { prompt: 'x' },
+      { mode: 'streaming', onProgress: (progress) => steps.push(progress.step) },
+    )
+    expect(paths(streaming)).toEqual([
+      '/queue/generate',
+      `/queue/requests/${id}/status/stream`,
+      `/queue/requests/${id}`,
+    ])
+    expect(steps).toEqual([1])
+  })
+
   it('rejects with the error the generation ended with', async () => {
     const fetch = server({ result: () => json({ detail: 'Generation failed: node 13' }, 502) })
     await expect(createClient({ baseUrl, fetch }).subscribe({ prompt: 'x' }, { mode: 'poll' })).rejects.toBeInstanceOf(

@@ -30,10 +30,11 @@ export interface SubscribeOptions {
   idempotencyKey?: string | false
   /**
    * How to follow the status: `stream` reads `/status/stream` (server-sent events) and falls back to polling when the
-   * stream fails or the runtime cannot stream response bodies; `poll` only polls.
+   * stream fails or the runtime cannot stream response bodies; `poll` only polls. fal's names, `streaming` and
+   * `polling`, mean the same.
    * @default 'stream'
    */
-  mode?: 'stream' | 'poll'
+  mode?: 'stream' | 'poll' | 'streaming' | 'polling'
   /**
    * Wait between two status polls, in ms.
    * @default 250
@@ -46,6 +47,9 @@ export interface SubscribeOptions {
   /** Called with the step progress of each `IN_PROGRESS` status. */
   onProgress?: (progress: Progress) => void
 }
+
+/** fal's names of the modes. */
+const fromFalMode: Record<string, 'stream' | 'poll'> = { streaming: 'stream', polling: 'poll' }
 
 /** The statuses of `/status/stream`; ends early (without throwing) when the stream cannot be used, unless aborted. */
 async function* streamStatuses(config: Config, requestId: string, signal: AbortSignal, headers?: HeadersInit) {
@@ -85,8 +89,9 @@ export async function subscribe(
   input: GenerateRequest,
   options: SubscribeOptions = {},
 ): Promise<WithRequestId<GenerateResponse>> {
-  const { signal, headers, mode = 'stream', pollInterval = 250, onEnqueue, onQueueUpdate, onProgress } = options
-  if (mode !== 'stream' && mode !== 'poll') throw invalid('mode', "'stream' or 'poll'", mode)
+  const { signal, headers, pollInterval = 250, onEnqueue, onQueueUpdate, onProgress } = options
+  const mode = fromFalMode[options.mode as string] ?? options.mode ?? 'stream'
+  if (mode !== 'stream' && mode !== 'poll') throw invalid('mode', "'stream' or 'poll'", options.mode)
   if (typeof pollInterval !== 'number' || !(pollInterval >= 0))
     throw invalid('pollInterval', 'a number of ms ≥ 0', pollInterval)
   const limit = resolveTimeouts(options.timeout, { attempt: 0, total: config.timeouts.total }, 'timeout').total

@@ -93,6 +93,15 @@ describe('ValidationError', () => {
     expect(error.fieldErrors('seed')).toEqual([])
   })
 
+  it("answers fal's getFieldErrors(field) like fieldErrors(field)", () => {
+    const error = new ValidationError(init(422, { detail }))
+    expect(error.getFieldErrors('width').map((issue) => issue.msg)).toEqual([
+      'Input should be a multiple of 8',
+      'Input should be greater than or equal to 256',
+    ])
+    expect(error.getFieldErrors('height')).toEqual([detail[1]])
+  })
+
   it('has no issues when the body is not the pydantic shape', () => {
     expect(new ValidationError(init(422, 'nope')).issues).toEqual([])
   })

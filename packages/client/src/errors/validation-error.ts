@@ -25,4 +25,13 @@ export class ValidationError extends ApiError {
   fieldErrors(field: string): ValidationIssue[] {
     return this.issues.filter((issue) => issuePath(issue) === field)
   }
+
+  /**
+   * fal's name for {@link ValidationError.fieldErrors}: the issues about one field. (fal's `fieldErrors` getter,
+   * every issue, is `issues` here.)
+   * @example error.getFieldErrors('width')[0]?.msg // 'Input should be a multiple of 8'
+   */
+  getFieldErrors(field: string): ValidationIssue[] {
+    return this.fieldErrors(field)
+  }
 }
