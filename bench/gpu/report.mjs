@@ -130,7 +130,8 @@ function cdfChart(samples) {
     ['stock_comfyui_poll_2ms', samples.stock_comfyui_poll_2ms?.['512_1step_png']],
     ['tutorial_poll_500ms', samples.tutorial_poll_500ms?.['512_1step_png']],
   ].filter(([, values]) => values?.length)
-  const [W, H, x0, y0, w, h] = [760, 400, 70, 40, 640, 270]
+  const [W, x0, y0, w, h] = [760, 70, 40, 640, 270]
+  const H = y0 + h + 64 + series.length * 18
   const all = series.flatMap(([, values]) => values)
   const step = niceStep(Math.max(100, ...all))
   const xMax = Math.ceil(Math.max(100, ...all) / step) * step
@@ -160,8 +161,8 @@ function cdfChart(samples) {
     }),
     ...lines,
     legend(
-      x0 + w - 300,
-      y0 + h - 12 - 18 * (series.length - 1),
+      x0,
+      y0 + h + 60,
       series.map(([key]) => [key, LABELS[key]]),
     ),
   ]
@@ -204,13 +205,14 @@ function throughputChart(blocks) {
     )
     for (const [x, y, v] of pts) {
       body.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3.5" fill="${COLORS[key]}"/>`)
-      body.push(text(x + 6, y - 6, v, `fill="${COLORS[key]}" font-size="11"`))
+      const below = key === 'stock_comfyui'
+      body.push(text(x + 6, below ? y + 15 : y - 6, v, `fill="${COLORS[key]}" font-size="11"`))
     }
   }
   body.push(
     legend(
-      x0 + 20,
-      y0 + 14,
+      x0 + w / 2 - 40,
+      y0 + h * 0.45,
       series.map(([key]) => [key, LABELS[key]]),
     ),
   )
@@ -225,9 +227,8 @@ function breakdownChart(r) {
     ['plain path, PNG', r.genimage_plain?.trace_512_1step_png, r.genimage_plain?.['512_1step_png']],
   ].filter(([, trace]) => trace)
   const parts = [
-    ['submit → execution start', '#9e9e9e', (t) => t.submit_to_execution_start_ms],
+    ['submit → execution start', '#9e9e9e', (t) => t.submit_to_execution_start_ms?.p50],
     ['text encode', '#4a6fa5', (t) => sumNodes(t, ['CLIPTextEncode'])],
-    ['CUDA-graph nodes', '#7fa7d9', (t) => sumNodes(t, ['GenimageCudaGraph', 'GenimageCudaGraphClip'])],
     ['sampler (UNet)', '#1b7f5f', (t) => sumNodes(t, ['SamplerCustom'])],
     ['VAE decode', '#d08a1e', (t) => sumNodes(t, ['VAEDecode'])],
     ['output node (encode + frame)', '#a05195', (t) => sumNodes(t, ['GenimageOutput'])],
@@ -240,7 +241,7 @@ function breakdownChart(r) {
     for (const [, , pick] of parts) {
       const value = Math.max(0, pick(trace, known, latency?.end_to_end_ms?.p50 ?? 0) ?? 0)
       values.push(value)
-      if (values.length <= 6) known += value
+      if (values.length <= 5) known += value
     }
     return { label, values }
   })
