@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import {
@@ -256,6 +257,16 @@ describe('fake ComfyUI protocol', () => {
     expect(view.headers.get('content-type')).toBe('image/png')
     expect((await fetch(`${fake.url}/view?filename=../etc/passwd`)).status).toBe(400)
     expect((await fetch(`${fake.url}/view?filename=nope.png`)).status).toBe(404)
+  })
+
+  it('describes our custom nodes exactly as real ComfyUI 0.8.0 did (recorded /object_info)', async () => {
+    const recorded = JSON.parse(
+      await readFile(new URL('../src/fake-comfyui/transcripts/object-info-genimage.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>
+    const fake = await start()
+    for (const name of Object.keys(recorded).filter((key) => !key.startsWith('$'))) {
+      expect((await get(fake, `/object_info/${name}`)).json[name], name).toEqual(recorded[name])
+    }
   })
 
   it('refuses connections while booting, and after a crash until restarted', async () => {

@@ -97,6 +97,8 @@ function v1(
     optional?: Record<string, InputSpec>
     hidden?: Record<string, unknown>
     output?: string[]
+    /** `RETURN_NAMES`, when the class names its outputs. */
+    outputNames?: string[]
     outputTooltips?: string[]
     outputNode?: boolean
     category: string
@@ -113,7 +115,7 @@ function v1(
     input_order: Object.fromEntries(Object.entries(input).map(([key, value]) => [key, Object.keys(value ?? {})])),
     output,
     output_is_list: output.map(() => false),
-    output_name: output,
+    output_name: spec.outputNames ?? output,
     name,
     display_name: displayName,
     description: spec.description ?? '',
@@ -317,6 +319,7 @@ export function buildObjectInfo(checkpoints: readonly string[]): Record<string, 
         latent_image: ['LATENT', {}],
       },
       output: ['LATENT', 'LATENT'],
+      outputNames: ['output', 'denoised_output'],
       category: 'sampling/custom_sampling',
       description: 'SamplerCustom with one seed per latent of the batch (a JSON array), each as if sampled alone.',
       pythonModule: 'custom_nodes.genimage_output',
