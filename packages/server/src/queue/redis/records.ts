@@ -98,35 +98,61 @@ export function recordOf(raw: RawJob | undefined, id: string, owner: JobOwner): 
     return { ...base, state: 'IN_PROGRESS', queuePosition: 0 }
   }
   const result = raw.returnvalue ? parse<ResultData>(raw.returnvalue) : undefined
-  const failure = result ? undefined : failureOf(raw.failedReason)
-  const finishedAt = result?.finishedAt ?? failure?.finishedAt ?? Number(raw.finishedOn)
-  const startedAt = result?.startedAt ?? failure?.startedAt ?? finishedAt
-  const timings = (inference: number, encode: number): Timings => ({
-    queue_ms: round(startedAt - acceptedAt),
-    inference_ms: round(inference),
-    encode_ms: round(encode),
-    total_ms: round(finishedAt - acceptedAt),
-  })
-  if (result) {
-    return {
-      ...base,
-      progress: { step: totalSteps, total_steps: totalSteps },
-      state: 'COMPLETED',
-      queuePosition: 0,
-      outcome: 'succeeded',
-      image: result.image,
-      timings: timings(result.timings.inference_ms, result.timings.encode_ms),
-      finishedAt,
-    }
-  }
-  const error = failure!.error
+  const finishedOn = Number(raw.finishedOn)
+  const record = { ...base, state: 'IN_PROGRESS' as const, queuePosition: 0 }
+  return result
+    ? succeededRecord(record, result, finishedOn)
+    : failedRecord(record, failureOf(raw.failedReason), finishedOn)
+}
+
+/**
+ * The completed record of a job that succeeded with `result`, from its last known record (as the `completed` event
+ * of the queue carries the result, a watcher needs no read).
+ * @example succeededRecord(running, JSON.parse(returnvalue))
+ */
+export function succeededRecord(record: JobRecord, result: ResultData, finishedOn = result.finishedAt): JobRecord {
+  const totalSteps = record.input.num_inference_steps
   return {
-    ...base,
+    ...record,
+    progress: { step: totalSteps, total_steps: totalSteps },
     state: 'COMPLETED',
     queuePosition: 0,
-    outcome: error.kind === 'cancelled' ? 'cancelled' : 'failed',
-    error,
-    timings: timings(finishedAt - startedAt, 0),
+    outcome: 'succeeded',
+    image: result.image,
+    timings: timingsOf(record.acceptedAt, result.startedAt, result.finishedAt ?? finishedOn, result.timings),
+    finishedAt: result.finishedAt ?? finishedOn,
+  }
+}
+
+/**
+ * The completed record of a job that failed (or was cancelled) with `failure`, from its last known record.
+ * @example failedRecord(running, failureOf(failedReason), Date.now())
+ */
+export function failedRecord(record: JobRecord, failure: FailureData, finishedOn: number): JobRecord {
+  const finishedAt = failure.finishedAt ?? finishedOn
+  const startedAt = failure.startedAt ?? finishedAt
+  return {
+    ...record,
+    state: 'COMPLETED',
+    queuePosition: 0,
+    outcome: failure.error.kind === 'cancelled' ? 'cancelled' : 'failed',
+    error: failure.error,
+    timings: timingsOf(record.acceptedAt, startedAt, finishedAt, {
+      inference_ms: finishedAt - startedAt,
+      encode_ms: 0,
+    }),
     finishedAt,
   }
 }
+
+const timingsOf = (
+  acceptedAt: number,
+  startedAt: number,
+  finishedAt: number,
+  worker: Pick<Timings, 'inference_ms' | 'encode_ms'>,
+): Timings => ({
+  queue_ms: round(startedAt - acceptedAt),
+  inference_ms: round(worker.inference_ms),
+  encode_ms: round(worker.encode_ms),
+  total_ms: round(finishedAt - acceptedAt),
+})

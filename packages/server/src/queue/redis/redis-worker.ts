@@ -191,7 +191,7 @@ export class RedisQueueWorker {
     this.#running.add(id)
     const progress: ProgressData = { step: 0, total_steps: input.num_inference_steps, logs: [] }
     // Progress updates are chained (in order) and coalesced (the newest wins while one is in flight).
-    let reported = Promise.resolve()
+    let reported: Promise<unknown> = Promise.resolve()
     let queued = false
     const report = (): void => {
       if (queued) return
@@ -233,7 +233,7 @@ export class RedisQueueWorker {
         },
         onTimeout: () => this.#options.onJobTimeout?.(id),
       })
-      await reported
+      // Not awaited: progress and completion go over the same connection, in order.
       const finishedAt = this.#now()
       this.#recentMs = [...this.#recentMs.slice(1 - RECENT_JOBS), finishedAt - startedAt]
       this.#inference.observe((finishedAt - startedAt) / 1000)
@@ -241,7 +241,6 @@ export class RedisQueueWorker {
       this.#options.onJobFinished?.({ id, attempt: job.attemptsStarted })
       return { image, timings, startedAt, finishedAt }
     } catch (thrown) {
-      await reported
       const error = jobErrorOf(thrown)
       const failure: FailureData = { error, finishedAt: this.#now(), ...(startedAt === undefined ? {} : { startedAt }) }
       const attempts = job.opts.attempts ?? 1

@@ -1,6 +1,6 @@
 import type { JobOwner, JobRecord, JobRecordListener } from '@genimage/core'
 import type { QueueEvents } from 'bullmq'
-import type { ProgressData } from './records.js'
+import { failedRecord, failureOf, type ProgressData, type ResultData, succeededRecord } from './records.js'
 
 /** Reads the current records of watched jobs (one pipeline); a missing one is `undefined`. */
 export type ReadRecords = (jobs: readonly { id: string; owner: JobOwner }[]) => Promise<(JobRecord | undefined)[]>
@@ -19,7 +19,7 @@ interface Watched {
 const POLL_MS = 1000
 
 /** Events about one job, and events that move every queued job up. */
-const OWN_EVENTS = ['active', 'completed', 'failed', 'removed', 'waiting', 'stalled'] as const
+const OWN_EVENTS = ['active', 'removed', 'waiting', 'stalled'] as const
 const SHIFTING_EVENTS = new Set<string>(['active', 'removed'])
 
 /**
@@ -45,8 +45,18 @@ export class JobWatchers {
         if (SHIFTING_EVENTS.has(name)) this.#markQueued()
       })
     }
-    // Progress goes to listeners straight from the event, so that a fast job's steps are never coalesced away.
+    // Progress and completion go to listeners straight from the event (which carries them): no read, and a fast
+    // job's steps are never coalesced away.
     events.on('progress', ({ jobId, data }) => this.#progress(jobId, data as ProgressData))
+    events.on('completed', ({ jobId, returnvalue }) => {
+      const watched = this.#jobs.get(jobId)
+      const result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as ResultData
+      if (watched) this.#direct(jobId, succeededRecord(watched.record, result, Date.now()))
+    })
+    events.on('failed', ({ jobId, failedReason }) => {
+      const watched = this.#jobs.get(jobId)
+      if (watched) this.#direct(jobId, failedRecord(watched.record, failureOf(failedReason), Date.now()))
+    })
     this.#poll = setInterval(() => {
       for (const id of this.#jobs.keys()) this.#mark(id)
     }, POLL_MS)
@@ -119,14 +129,21 @@ export class JobWatchers {
   #progress(id: string, data: ProgressData): void {
     const watched = this.#jobs.get(id)
     if (!watched || watched.record.state === 'COMPLETED' || typeof data?.step !== 'number') return
-    watched.version += 1
-    this.#deliver(id, {
+    this.#direct(id, {
       ...watched.record,
       state: 'IN_PROGRESS',
       queuePosition: 0,
       progress: { step: data.step, total_steps: data.total_steps },
       logs: data.logs ?? watched.record.logs,
     })
+  }
+
+  /** Delivers a record built from an event; a re-read already in flight is then stale. */
+  #direct(id: string, record: JobRecord): void {
+    const watched = this.#jobs.get(id)
+    if (!watched) return
+    watched.version += 1
+    this.#deliver(id, record)
   }
 
   #deliver(id: string, record: JobRecord | undefined): void {
