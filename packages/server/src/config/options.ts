@@ -57,6 +57,28 @@ const SCALE = 'Scale-out'
 const MIB = 1024 * 1024
 const DAY_S = 86_400
 
+/** Comma-separated `WxH` sizes within the API's 256…1024, e.g. `512x512,1024x768`. */
+function sizeList(): OptionType<{ width: number; height: number }[]> {
+  return {
+    placeholder: '<WxH,…>',
+    parse(raw) {
+      return raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+        .map((item) => {
+          const match = /^(\d+)x(\d+)$/.exec(item)
+          const [width, height] = [Number(match?.[1]), Number(match?.[2])]
+          if (!match || !(width >= 256 && width <= 1024 && height >= 256 && height <= 1024)) {
+            throw new Error(`expected sizes like 512x512 (256 to 1024), not "${item}"`)
+          }
+          return { width, height }
+        })
+    },
+    format: (value) => value.map((size) => `${size.width}x${size.height}`).join(','),
+  }
+}
+
 /** A `redis://` or `rediss://` URL (credentials allowed; they are never echoed). */
 function redisUrl(): OptionType<string> {
   return {
@@ -205,6 +227,25 @@ export const OPTIONS = [
     group: COMFY,
     defaultText: '(built-in sdxl-turbo)',
     description: 'Workflow directory (workflow.json + bindings) to use instead of the built-in one.',
+  }),
+  option('FAST_PATH', boolean(), {
+    group: COMFY,
+    default: true,
+    description: 'Run the workflow with CUDA graphs and the fast encoders; 0: its plain path (for debugging).',
+  }),
+  option('MAX_BATCH', integer(1, 64), {
+    group: COMFY,
+    default: 8,
+    description: 'Waiting requests of one size, steps and format run as one ComfyUI prompt, up to this many (1: off).',
+  }),
+  option('WARM_SIZES', sizeList(), {
+    group: COMFY,
+    default: [
+      { width: 512, height: 512 },
+      { width: 768, height: 768 },
+      { width: 1024, height: 1024 },
+    ],
+    description: 'Sizes (WxH) warmed up, CUDA graphs captured: the first before /ready, the rest right after.',
   }),
   option('MODELS_DIR', path(), {
     group: WEIGHTS,
