@@ -47,12 +47,14 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
 
 /**
  * The events of a `text/event-stream` body, decoded as UTF-8 across chunk boundaries. Rejects when `signal`
- * aborts or when nothing (not even a `: ping` comment) arrives for `idleTimeout` ms; releases the body either way.
+ * aborts or when nothing (not even a `: ping` comment) arrives for `idleTimeout` ms; calls `end` (which should abort
+ * the fetch), then releases the body, either way.
  */
 export async function* readEvents(
   body: ReadableStream<Uint8Array>,
   signal: AbortSignal,
   idleTimeout: number,
+  end: () => void = () => {},
 ): AsyncGenerator<SseEvent> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
@@ -71,6 +73,9 @@ export async function* readEvents(
       yield* events.splice(0)
     }
   } finally {
+    // The fetch ends before its body is cancelled: happy-dom's fetch keeps pushing what still arrives into a
+    // cancelled body, which throws "Controller is already closed" outside any caller.
+    end()
     reader.cancel().catch(() => {})
   }
 }

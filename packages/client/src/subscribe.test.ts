@@ -136,6 +136,31 @@ describe('subscribe over the status stream', () => {
   })
 })
 
+describe('subscribe releases the stream', () => {
+  it('by aborting its request before cancelling its body (happy-dom throws if its body is only cancelled)', async () => {
+    let signal: AbortSignal | null | undefined
+    let abortedWhenCancelled: boolean | undefined
+    const encoder = new TextEncoder()
+    // A stream still open after COMPLETED: the client, not the server, ends it.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(sse(running(1)) + sse(completed)))
+      },
+      cancel() {
+        abortedWhenCancelled = signal?.aborted
+      },
+    })
+    const fetch = server({
+      stream: (_url, init) => {
+        signal = init.signal
+        return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+      },
+    })
+    await createClient({ baseUrl, fetch }).subscribe({ prompt: 'x' })
+    expect(abortedWhenCancelled).toBe(true)
+  })
+})
+
 describe('subscribe by polling', () => {
   it('polls every pollInterval ms until COMPLETED, and never opens the stream', async () => {
     useFakeClock()

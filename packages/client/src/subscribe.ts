@@ -59,23 +59,27 @@ async function* streamStatuses(config: Config, requestId: string, signal: AbortS
   // sends a `: ping` comment every 15 s).
   const connect = timer(config.timeouts.attempt)
   const connecting = linkSignals([signal, connect.signal])
+  // Aborting the fetch, not only cancelling its body, is what ends a response in every runtime (happy-dom included).
+  const request = new AbortController()
+  const end = () => request.abort()
+  connecting.signal.addEventListener('abort', end)
   try {
     const response = await abortable(
-      currentFetch(config)(call.url, { headers: call.headers, signal: connecting.signal }),
+      currentFetch(config)(call.url, { headers: call.headers, signal: request.signal }),
       connecting.signal,
     ).finally(() => {
+      connecting.signal.removeEventListener('abort', end)
       connect.clear()
       connecting.unlink()
     })
-    if (!response.ok || typeof response.body?.getReader !== 'function') {
-      response.body?.cancel().catch(() => {})
-      return
-    }
-    for await (const event of readEvents(response.body, signal, config.timeouts.attempt)) {
+    if (!response.ok || typeof response.body?.getReader !== 'function') return
+    for await (const event of readEvents(response.body, signal, config.timeouts.attempt, end)) {
       if (event.event === 'status' || event.event === 'message') yield JSON.parse(event.data) as QueueStatus
     }
   } catch (error) {
     if (signal.aborted) throw error
+  } finally {
+    end()
   }
 }
 

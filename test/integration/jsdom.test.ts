@@ -1,0 +1,4 @@
+// @vitest-environment jsdom
+import { describeClientWithMocks } from './fixtures/dom-suite.js'
+
+describeClientWithMocks('jsdom')
