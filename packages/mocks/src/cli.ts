@@ -6,13 +6,19 @@ const usage = `Usage: genimage-mock [options]
 Serves a mocked genimage API (real images, real validation, real queue) over HTTP, no GPU needed.
 
 Options:
-  --port <n>          Port to listen on (0 = any free port)          [default: 8787, env PORT]
-  --host <addr>       Interface to bind                              [default: 127.0.0.1]
-  --step-ms <n>       Simulated time per sampling step, ms           [default: 0]
-  --overhead-ms <n>   Simulated fixed time per image, ms             [default: 0]
-  --max-queue <n>     Jobs allowed to wait before 429                [default: 64]
-  --api-key <key>     Require this key (repeatable)                  [default: none]
-  -h, --help          Show this help
+  --port <n>            Port to listen on (0 = any free port)         [default: 8787, env PORT]
+  --host <addr>         Interface to bind                             [default: 127.0.0.1]
+  --mode <auto|manual>  manual: each sampling step waits for          [default: auto]
+                        POST /__mock/step; GET /__mock/held lists
+                        the held jobs, POST /__mock/finish runs them
+  --job-timeout-ms <n>  Longest a generation may run before 504, ms   [default: 60000]
+  --step-ms <n>         Simulated time per sampling step, ms          [default: 0]
+  --overhead-ms <n>     Simulated fixed time per image, ms            [default: 0]
+  --first-look-ms <n>   Auto mode: longest a job waits before its     [default: 500]
+                        first step for its caller to read its status
+  --max-queue <n>       Jobs allowed to wait before 429               [default: 64]
+  --api-key <key>       Require this key (repeatable)                 [default: none]
+  -h, --help            Show this help
 `
 
 const fail = (message: string): never => {
@@ -37,6 +43,9 @@ const { values } = (() => {
         host: { type: 'string' },
         'step-ms': { type: 'string' },
         'overhead-ms': { type: 'string' },
+        mode: { type: 'string' },
+        'first-look-ms': { type: 'string' },
+        'job-timeout-ms': { type: 'string' },
         'max-queue': { type: 'string' },
         'api-key': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
@@ -53,7 +62,13 @@ if (values.help) {
   process.exit(0)
 }
 
+const mode = values.mode ?? 'auto'
+if (mode !== 'auto' && mode !== 'manual') fail(`--mode must be auto or manual (got '${mode}')`)
+
 const server = await startMockHttpServer({
+  mode: mode as 'auto' | 'manual',
+  firstLookMs: integer('first-look-ms', values['first-look-ms'], 500, 0, 600_000),
+  jobTimeoutMs: integer('job-timeout-ms', values['job-timeout-ms'], 60_000, 1, 86_400_000),
   port: integer('port', values.port ?? process.env.PORT, 8787, 0, 65535),
   host: values.host ?? '127.0.0.1',
   stepMs: integer('step-ms', values['step-ms'], 0, 0, 600_000),

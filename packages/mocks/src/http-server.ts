@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { HttpProblem } from '@genimage/core'
 import { getResponse } from 'msw'
+import type { MockControls } from './controls.js'
 import { createGenimageMock, type GenimageMock, type GenimageMockOptions } from './mock.js'
 
 /** Options of {@link startMockHttpServer}. */
@@ -113,6 +114,28 @@ const unrepresentable = (incoming: IncomingMessage): Response =>
       )
     : Response.json({ detail: `Bad request target: ${JSON.stringify(incoming.url)}` }, { status: 400 })
 
+/**
+ * The step controls over HTTP, for callers outside the test process (`genimage-mock --mode manual`):
+ * `GET /__mock/held`, `POST /__mock/step` (409 when no job waits at a step) and `POST /__mock/finish`.
+ */
+const controlRoute = async (controls: MockControls, request: Request): Promise<Response | undefined> => {
+  const route = `${request.method} ${new URL(request.url).pathname}`
+  if (route === 'GET /__mock/held') return Response.json({ held: controls.held() })
+  if (route === 'POST /__mock/finish') {
+    await controls.finish()
+    return Response.json({ held: controls.held() })
+  }
+  if (route !== 'POST /__mock/step') return undefined
+  if (controls.held().length === 0) {
+    return Response.json(
+      { detail: 'No generation is waiting at a step (is the mock in manual mode?)' },
+      { status: 409 },
+    )
+  }
+  await controls.step()
+  return Response.json({ held: controls.held() })
+}
+
 const send = async (response: Response, outgoing: ServerResponse): Promise<void> => {
   outgoing.writeHead(response.status, Object.fromEntries(response.headers))
   if (!response.body) {
@@ -158,6 +181,7 @@ export async function startMockHttpServer(options: MockHttpServerOptions = {}): 
           return
         }
         const response =
+          (await controlRoute(genimage.controls, request)) ??
           (await getResponse(genimage.handlers, request)) ??
           Response.json({ detail: `Not found: ${incoming.method} ${incoming.url}` }, { status: 404 })
         await send(response, outgoing)
