@@ -99,12 +99,32 @@ describe('examples/web in Chromium, on the mocks', () => {
     await page.context().close()
   })
 
+  it('after a validation error, shows neither "Done" nor the previous image', async () => {
+    const page = await open()
+    await page.fill('#prompt', 'a first image')
+    await page.click('#generate')
+    await page.waitForSelector('#result:not([hidden])', { timeout: 30_000 })
+    expect(await page.textContent('#status')).toBe('Done')
+    await page.fill('#seed', '-1')
+    await page.click('#generate')
+    await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 })
+    expect(await page.textContent('#error')).toMatch(/^Seed: .*greater than or equal to 0/)
+    expect(await page.textContent('#status')).toBe('')
+    expect(await page.isHidden('#result')).toBe(true)
+    await page.fill('#seed', '')
+    await page.fill('#prompt', '')
+    await page.click('#generate')
+    expect(await page.textContent('#error')).toBe('Write a prompt first: what should the image show?')
+    expect(await page.textContent('#status')).toBe('')
+    await page.context().close()
+  })
+
   it('tells the user when to retry when the queue is full', async () => {
     const page = await open('?scenario=rateLimited')
     await page.fill('#prompt', 'a busy day')
     await page.click('#generate')
     await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 })
-    expect(await page.textContent('#error')).toBe('The queue is full. Try again in 1 s.')
+    expect(await page.textContent('#error')).toBe('The queue is full. Try again in 120 s.')
     await page.context().close()
   })
 

@@ -122,6 +122,9 @@ form.addEventListener('submit', async (event) => {
   if (running) return
   for (const field of Object.values(fields)) field.removeAttribute('aria-invalid')
   errorBox.hidden = true
+  // The status and the image shown are those of the last request: a new one clears them, whether it fails or not.
+  showStatus('')
+  result.hidden = true
   if (!prompt.value.trim()) {
     showError(new Error('Write a prompt first: what should the image show?'))
     prompt.setAttribute('aria-invalid', 'true')
