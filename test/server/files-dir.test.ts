@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from '@genimage/client'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { killAll, spawnServerMain } from './processes.js'
+import { eventually, killAll, spawnServerMain } from './processes.js'
 
 let dir: string
 afterEach(async () => {
@@ -23,8 +23,9 @@ const startServer = async (env: Record<string, string>): Promise<string> => {
     FILES_DIR: join(dir, 'files'),
     ...env,
   })
-  const { url } = JSON.parse(await server.line((line) => line.includes('genimage server on'))) as { url: string }
-  await server.line((line) => line.includes('backend ready'))
+  // The first log line with a URL says where it listens; /ready says when it takes generations.
+  const { url } = JSON.parse(await server.line((line) => line.includes('"url":'))) as { url: string }
+  await eventually(async () => ((await fetch(`${url}/ready`)).ok ? true : undefined), 'the server to be ready')
   return url
 }
 

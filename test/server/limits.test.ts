@@ -1,6 +1,7 @@
+import { get } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { killAll, type Spawned, spawnServerMain } from './processes.js'
+import { eventually, killAll, type Spawned, spawnServerMain } from './processes.js'
 
 afterEach(() => killAll())
 
@@ -9,8 +10,17 @@ const startServer = async (
   env: Record<string, string> = {},
 ): Promise<{ server: Spawned; url: string; port: number }> => {
   const server = spawnServerMain([], { PORT: '0', HOST: '127.0.0.1', SYNTHETIC_STEP_MS: '0', ...env })
-  const { url } = JSON.parse(await server.line((line) => line.includes('genimage server on'))) as { url: string }
-  await server.line((line) => line.includes('backend ready'))
+  // The first log line with a URL says where it listens; /ready says when it takes generations.
+  const { url } = JSON.parse(await server.line((line) => line.includes('"url":'))) as { url: string }
+  // Without keep-alive: a pooled connection would count against MAX_CONNECTIONS.
+  const ready = () =>
+    new Promise<true | undefined>((resolve) =>
+      get(`${url}/ready`, { agent: false }, (response) => {
+        response.resume()
+        resolve(response.statusCode === 200 ? true : undefined)
+      }).once('error', () => resolve(undefined)),
+    )
+  await eventually(ready, 'the server to be ready')
   return { server, url, port: Number(new URL(url).port) }
 }
 
@@ -24,7 +34,18 @@ const rawConnection = async (port: number) => {
   })
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   socket.on('error', () => {})
-  return { socket, received: () => received, closed }
+  /** Resolves once what was received matches `pattern` (checked on each chunk); rejects if the server closes first. */
+  const until = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(received)) resolve()
+        else if (socket.destroyed) reject(new Error(`closed before ${pattern}: ${JSON.stringify(received)}`))
+        else socket.once('data', () => setImmediate(check))
+      }
+      socket.once('close', check)
+      check()
+    })
+  return { socket, received: () => received, closed, until }
 }
 
 const UPLOAD_HEAD = (length: number) =>
@@ -59,7 +80,7 @@ describe('HTTP limits of genimage-server', () => {
     const held = [await rawConnection(port), await rawConnection(port)]
     for (const connection of held) {
       connection.socket.write('GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n')
-      await vi.waitFor(() => expect(connection.received()).toMatch(/^HTTP\/1\.1 200 /))
+      await connection.until(/^HTTP\/1\.1 200 /)
     }
     const third = await rawConnection(port)
     third.socket.write('GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n')
@@ -67,7 +88,7 @@ describe('HTTP limits of genimage-server', () => {
     expect(third.received()).toBe('')
     held[0]!.socket.destroy()
     await held[0]!.closed
-    await vi.waitFor(async () => expect((await fetch(`${url}/health`)).status).toBe(200))
+    await vi.waitFor(async () => expect((await fetch(`${url}/health`)).status).toBe(200), { timeout: 10_000 })
   })
 
   it('logs 1,000 uploads aborted mid-body once each at debug, with no stack and nothing on stderr', async () => {
@@ -81,14 +102,14 @@ describe('HTTP limits of genimage-server', () => {
       const upload = await rawConnection(port)
       // Expect: 100-continue: the server answers 100 once the request reached the app, then the body starts.
       upload.socket.write(`${UPLOAD_HEAD(1000)}Expect: 100-continue\r\n\r\n`)
-      await vi.waitFor(() => expect(upload.received()).toMatch(/^HTTP\/1\.1 100 /))
+      await upload.until(/^HTTP\/1\.1 100 /)
       upload.socket.write('{"prompt":"the caller hangs up here')
       upload.socket.destroy()
     }
     for (let batch = 0; batch < aborts / 50; batch++) await Promise.all(Array.from({ length: 50 }, abortOne))
 
     const abortLines = () => server.output().match(/client closed the request mid-upload/g)?.length ?? 0
-    await vi.waitFor(() => expect(abortLines()).toBe(aborts), { timeout: 30_000 })
+    await vi.waitFor(() => expect(abortLines()).toBe(aborts), { timeout: 45_000 })
     const records = server
       .output()
       .split('\n')
