@@ -94,11 +94,6 @@ def _gpu_jpegs(batch, quality):
         return None
 
 
-def gpu_jpeg_available():
-    """Whether nvjpeg JPEG encoding is possible in this process (torchvision with CUDA encode_jpeg)."""
-    return _encode_jpeg is not None and not _gpu_jpeg_failed and torch.cuda.is_available()
-
-
 def encode_batch(images, fmt, quality, compress_level, fast):
     """Yields (index, bytes, encode_ms, encoder) for each image of the (B, H, W, C) float batch, in order."""
     started = time.perf_counter()
