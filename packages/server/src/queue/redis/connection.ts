@@ -34,3 +34,21 @@ export function openRedis(url: string, options: OpenRedisOptions): Redis {
   redis.on('error', (error: Error) => options.onError?.(error))
   return redis
 }
+
+/** Longest a close waits for Redis to acknowledge (it may be unreachable). */
+export const CLOSE_TIMEOUT_MS = 2000
+
+/**
+ * Waits for `promise` at most `ms` (closing while Redis is unreachable must not hang a shutdown).
+ * @example await atMost(queue.close(), CLOSE_TIMEOUT_MS)
+ */
+export async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms)
+    }),
+  ])
+  clearTimeout(timer)
+}

@@ -16,7 +16,7 @@ import {
 } from '@genimage/core'
 import { Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { openRedis } from './connection.js'
+import { atMost, CLOSE_TIMEOUT_MS, openRedis } from './connection.js'
 import { type GenimageKeys, genimageKeys } from './keys.js'
 import { readPresence, retryAfterSeconds, summarizeWorkers } from './presence.js'
 import { failureOf, type JobData, recordOf } from './records.js'
@@ -78,6 +78,7 @@ export class RedisJobQueue implements JobQueue {
   readonly #redis: Redis
   readonly #queue: Queue
   readonly #events: QueueEvents
+  readonly #eventsRedis: Redis
   readonly #keys: GenimageKeys
   readonly #scripts: GenimageScripts
   readonly #watchers: JobWatchers
@@ -112,8 +113,8 @@ export class RedisJobQueue implements JobQueue {
     this.#scripts = defineScripts(this.#redis, this.#keys)
     this.#queue = new Queue(name, { connection: this.#redis, prefix })
     this.#queue.on('error', (error) => onError?.(error))
-    const eventsRedis = openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:api-events` })
-    this.#events = new QueueEvents(name, { connection: eventsRedis, prefix })
+    this.#eventsRedis = openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:api-events` })
+    this.#events = new QueueEvents(name, { connection: this.#eventsRedis, prefix })
     this.#events.on('error', (error) => onError?.(error))
     this.#watchers = new JobWatchers(this.#events, (jobs) =>
       this.#scripts
@@ -298,7 +299,8 @@ export class RedisJobQueue implements JobQueue {
   async close(): Promise<void> {
     clearInterval(this.#gauges)
     this.#watchers.close()
-    await Promise.allSettled([this.#events.close(), this.#queue.close()])
+    await atMost(Promise.allSettled([this.#events.close(), this.#queue.close()]), CLOSE_TIMEOUT_MS)
+    this.#eventsRedis.disconnect()
     this.#redis.disconnect()
   }
 

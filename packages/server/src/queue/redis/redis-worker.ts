@@ -10,7 +10,7 @@ import {
 } from '@genimage/core'
 import { type Job, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { openRedis } from './connection.js'
+import { atMost, CLOSE_TIMEOUT_MS, openRedis } from './connection.js'
 import { type GenimageKeys, genimageKeys } from './keys.js'
 import { HEARTBEAT_MS, publishPresence, withdrawPresence } from './presence.js'
 import { type FailureData, type JobData, MAX_LOG_LINES, type ProgressData, type ResultData } from './records.js'
@@ -77,6 +77,7 @@ export class RedisQueueWorker {
   readonly #redis: Redis
   readonly #subscriber: Redis
   readonly #worker: Worker<JobData, ResultData>
+  readonly #jobsRedis: Redis
   readonly #running = new Set<string>()
   readonly #now: () => number
   #recentMs: number[] = []
@@ -97,6 +98,7 @@ export class RedisQueueWorker {
     const onError = options.onRedisError
     this.#redis = openRedis(options.url, { kind: 'commands', onError, name: `${prefix}:worker` })
     this.#subscriber = openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-cancels` })
+    this.#jobsRedis = openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-jobs` })
     this.#worker = new Worker<JobData, ResultData>(name, (job, _token, signal) => this.#process(job, signal), {
       connection: openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-jobs` }),
       prefix,
@@ -166,7 +168,8 @@ export class RedisQueueWorker {
     clearTimeout(timer)
     const dropped = [...this.#running]
     for (const id of dropped) this.#worker.cancelJob(id, jobErrors.dropped(graceMs) as unknown as string)
-    await finished
+    // Their failures are written if Redis answers; if not, their locks lapse and other workers run them again.
+    await atMost(finished, CLOSE_TIMEOUT_MS)
     return dropped.length
   }
 
@@ -179,8 +182,9 @@ export class RedisQueueWorker {
   /** Stops beating, withdraws this worker's presence and closes its connections. */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat)
-    await withdrawPresence(this.#redis, this.#keys, this.id).catch(() => {})
-    void this.#worker.close(true).catch(() => {})
+    await atMost(withdrawPresence(this.#redis, this.#keys, this.id), CLOSE_TIMEOUT_MS)
+    await atMost(this.#worker.close(true), CLOSE_TIMEOUT_MS)
+    this.#jobsRedis.disconnect()
     this.#subscriber.disconnect()
     this.#redis.disconnect()
   }
