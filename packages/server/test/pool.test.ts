@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,21 +66,38 @@ function reaches(instance: ComfyInstance, state: InstanceState): Promise<void> {
   })
 }
 
-/** A pool of supervised fake ComfyUI processes, laid out by {@link planInstances}. */
+/**
+ * A pool of supervised fake ComfyUI processes, laid out by {@link planInstances}. Each process starts through `sh`,
+ * which waits while the file `hold` of the pool's directory exists: a test holds a killed instance down with it.
+ */
 async function startPool(options: { gpus: string[]; perGpu?: number; stepMs: number }) {
   const perGpu = options.perGpu ?? 1
   const basePort = await freePortRange(options.gpus.length * perGpu)
   const comfyuiDir = await mkdtemp(join(tmpdir(), 'genimage-pool-'))
+  const hold = join(comfyuiDir, 'hold')
   const slots = planInstances({ gpus: options.gpus, perGpu, basePort, comfyuiDir })
   const fake = fakeComfyCommand()
   const metrics = new MetricsRegistry()
+  const waitWhileHeld = 'while [ -e "$GENIMAGE_TEST_HOLD" ]; do sleep 0.05; done; exec "$0" "$@"'
   const instances = slots.map((slot) =>
     createComfyInstance({
       index: slot.index,
       gpu: slot.gpu,
       supervisor: {
-        command: fake.command,
-        args: [...fake.args, '--listen', '127.0.0.1', '--port', String(slot.port), ...slot.args, '--quiet'],
+        command: 'sh',
+        args: [
+          '-c',
+          waitWhileHeld,
+          fake.command,
+          ...fake.args,
+          '--listen',
+          '127.0.0.1',
+          '--port',
+          String(slot.port),
+          ...slot.args,
+          '--quiet',
+        ],
+        env: { ...process.env, GENIMAGE_TEST_HOLD: hold },
         // The fake runs from sources through tsx, which node resolves from the repository.
         cwd: REPO_ROOT,
         port: slot.port,
@@ -99,7 +116,7 @@ async function startPool(options: { gpus: string[]; perGpu?: number; stepMs: num
   })
   await pool.start()
   await Promise.all(instances.map((instance) => setKnobs(instance, { stepMs: options.stepMs })))
-  return { pool, metrics, slots, comfyuiDir }
+  return { pool, metrics, slots, comfyuiDir, hold: () => writeFile(hold, ''), release: () => unlink(hold) }
 }
 
 const setKnobs = async (instance: ComfyInstance, knobs: Record<string, unknown>): Promise<void> => {
@@ -232,7 +249,7 @@ describe('a pool of supervised fake ComfyUI processes', () => {
   })
 
   it('moves the job of a SIGKILLed instance to another one, restarts the killed one, loses nothing', async () => {
-    const { pool, metrics } = await startPool({ gpus: ['0', '1'], stepMs: 100 })
+    const { pool, metrics, hold, release } = await startPool({ gpus: ['0', '1'], stepMs: 100 })
     const [first, second] = pool.instances
     const jobs = ['left', 'right'].map((id) => makeJob(id, { num_inference_steps: 10 }))
     const results = jobs.map(({ job }) => pool.run(job))
@@ -242,6 +259,8 @@ describe('a pool of supervised fake ComfyUI processes', () => {
     }, 'both instances to run a prompt')
     const victim = jobs.find(({ job }) => first!.hasJob(job.id))!
 
+    // The killed instance stays down until both jobs are done: its job can only finish on the other one.
+    await hold()
     process.kill(killedPid, 'SIGKILL')
 
     const images = await Promise.all(results)
@@ -253,6 +272,7 @@ describe('a pool of supervised fake ComfyUI processes', () => {
     expect(outcomes['instance=0,gpu=0,outcome=moved']).toBe(1)
     expect(outcomes['instance=1,gpu=1,outcome=succeeded']).toBe(2)
 
+    await release()
     await reaches(first!, 'ready')
     expect(first!.pid).not.toBe(killedPid)
     expect(series(metrics, 'genimage_comfyui_instance_restarts_total')).toEqual({
