@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { BackendImage, BackendJob, ResolvedGenerateRequest } from '@genimage/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type ComfyBackend, type ComfyGraph, createComfyBackend } from '../src/comfyui/index.js'
+import { type ComfyBackend, type ComfyGraph, createComfyBackend, defaultWorkflowDir } from '../src/comfyui/index.js'
 import { FakeComfyUI, type FakeComfyUIOptions } from '../src/fake-comfyui/index.js'
 
 const BASE_INPUT: ResolvedGenerateRequest = {
@@ -190,6 +190,16 @@ describe('ComfyUI backend: dynamic batching', () => {
     expect(await run).toBe(reason)
     await first
     expect(prompts(fake)).toHaveLength(1)
+  })
+
+  it('runs one request per prompt when the workflow cannot batch (stock SaveImageWebsocket output)', async () => {
+    const { fake, backend } = await setup({ stepMs: 100 }, { workflowDir: defaultWorkflowDir('sdxl-turbo-png') })
+    expect(backend.concurrency).toBe(1)
+    const { running: first } = await busyWith(fake, backend, makeJob())
+    const images = await Promise.all([1, 2, 3].map((seed) => backend.run(makeJob({ seed }).job)))
+    await first
+    expect(images.map((image) => image.contentType)).toEqual(['image/png', 'image/png', 'image/png'])
+    expect(prompts(fake).map(batchSize)).toEqual([1, 1, 1, 1])
   })
 
   it('lets the queue hand over a batch only while nothing of ours is on the GPU', async () => {

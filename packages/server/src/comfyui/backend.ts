@@ -131,7 +131,8 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
   let closed = false
   let background: Promise<void> = Promise.resolve()
   const batcher = new Batcher({
-    maxBatch,
+    // Until the workflow is checked (and when it cannot batch) every prompt holds one request.
+    maxBatch: () => (plan ? maxBatch : 1),
     key: ({ input }) => `${input.width}x${input.height}/${input.num_inference_steps}/${input.output_format}`,
     run: (jobs, control) => runGroup(jobs, control),
   })

@@ -25,8 +25,8 @@ export interface GroupControl {
 
 /** Options of {@link Batcher}. */
 export interface BatcherOptions {
-  /** Jobs in one prompt at most (1: no batching). */
-  maxBatch: number
+  /** Jobs in one prompt at most (1: no batching); read at every hand-over, so it may change (once the workflow is known). */
+  maxBatch(): number
   /** Prompts in ComfyUI at once at most (one running, the rest queued there). @default 2 */
   depth?: number
   /** Jobs with equal keys may share a prompt. */
@@ -66,9 +66,10 @@ export class Batcher {
   /** How many jobs the queue may have handed over now: those held here, plus room for a batch that can start. */
   get concurrency(): number {
     if (this.groups.size >= this.depth) return this.held
-    if (this.options.maxBatch === 1) return this.held + 1
+    const maxBatch = this.options.maxBatch()
+    if (maxBatch === 1) return this.held + 1
     if (this.gpuBusy()) return this.held
-    return this.held + Math.max(1, this.options.maxBatch - this.pending.length)
+    return this.held + Math.max(1, maxBatch - this.pending.length)
   }
 
   private gpuBusy(): boolean {
@@ -130,8 +131,9 @@ export class Batcher {
     while (this.pending.length > 0 && this.groups.size < this.depth) {
       const key = this.options.key(this.pending[0]!.job)
       const sameKey = this.pending.filter((m) => this.options.key(m.job) === key)
-      if (this.gpuBusy() && sameKey.length < this.options.maxBatch) return
-      const members = sameKey.slice(0, this.options.maxBatch)
+      const maxBatch = this.options.maxBatch()
+      if (this.gpuBusy() && sameKey.length < maxBatch) return
+      const members = sameKey.slice(0, maxBatch)
       for (const member of members) this.pending.splice(this.pending.indexOf(member), 1)
       this.start(members)
     }
