@@ -272,7 +272,10 @@ describe('createProxyHandler against a mock genimage server that requires a key'
     const responses: Response[] = []
     const fetchVia = (async (input: RequestInfo | URL, init?: RequestInit) => {
       const response = await handler(new Request(input, init))
-      responses.push(response.clone())
+      // A status stream's body is the server's events, relayed; a clone of it would outlive the client, which
+      // leaves the stream at COMPLETED. Its status line and headers are checked.
+      const stream = response.headers.get('content-type')?.startsWith('text/event-stream')
+      responses.push(stream ? new Response(null, response) : response.clone())
       return response
     }) as typeof fetch
     return { handler, responses, client: clientThrough(upstream.url, `${APP}/api/genimage`, fetchVia) }
