@@ -122,7 +122,10 @@ export class RedisQueueWorker {
   async start(): Promise<void> {
     this.#subscriber.on('message', (_channel: string, id: string) => void this.cancelLocal(id))
     await this.#subscriber.subscribe(this.#keys.cancelChannel).catch(() => {})
-    this.#heartbeat = setInterval(() => void this.#beat(), HEARTBEAT_MS)
+    this.#heartbeat = setInterval(() => {
+      this.#followConcurrency()
+      void this.#beat()
+    }, HEARTBEAT_MS)
     this.#heartbeat.unref()
     await this.#beat()
   }
@@ -189,6 +192,14 @@ export class RedisQueueWorker {
     this.#redis.disconnect()
   }
 
+  /**
+   * Follows the backend's concurrency, which may change with every hand-over (the ComfyUI batcher makes room for a
+   * batch only while the GPU is idle): BullMQ reads it before each fetch.
+   */
+  #followConcurrency(): void {
+    this.#worker.concurrency = Math.max(1, this.#options.backend.concurrency ?? 1)
+  }
+
   async #process(job: Job<JobData, ResultData>, signal: AbortSignal | undefined): Promise<ResultData> {
     const id = job.id!
     const { input } = job.data
@@ -222,7 +233,7 @@ export class RedisQueueWorker {
       }
       startedAt = this.#now()
       this.#queueWait.observe(Math.max(0, startedAt - job.data.acceptedAt) / 1000)
-      const { image, timings } = await runJob({
+      const running = runJob({
         backend: this.#options.backend,
         store: this.#options.store,
         job: { id, input },
@@ -239,6 +250,9 @@ export class RedisQueueWorker {
         },
         onTimeout: () => this.#options.onJobTimeout?.(id),
       })
+      // The backend holds the job now: fetch no more than it makes room for.
+      this.#followConcurrency()
+      const { image, timings } = await running
       // Not awaited: progress and completion go over the same connection, in order.
       const finishedAt = this.#now()
       this.#recentMs = [...this.#recentMs.slice(1 - RECENT_JOBS), finishedAt - startedAt]
@@ -258,6 +272,7 @@ export class RedisQueueWorker {
       throw new UnrecoverableError(JSON.stringify(failure))
     } finally {
       this.#running.delete(id)
+      this.#followConcurrency()
     }
   }
 
