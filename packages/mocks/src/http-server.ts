@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { HttpProblem } from '@genimage/core'
 import { getResponse } from 'msw'
@@ -136,6 +138,23 @@ const controlRoute = async (controls: MockControls, request: Request): Promise<R
   return Response.json({ held: controls.held() })
 }
 
+/**
+ * `GET /docs/scalar.js`: Scalar's standalone bundle from the installed `@scalar/api-reference` (an optional peer),
+ * which turns `/docs` into an interactive reference with "try it" against this server; 404 when it is not installed,
+ * and `/docs` stays the static reference.
+ */
+const scalarScript = async (request: Request): Promise<Response | undefined> => {
+  if (request.method !== 'GET' || new URL(request.url).pathname !== '/docs/scalar.js') return undefined
+  try {
+    const path = createRequire(import.meta.url).resolve('@scalar/api-reference/browser/standalone.js')
+    return new Response(await readFile(path), {
+      headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' },
+    })
+  } catch {
+    return Response.json({ detail: 'Install @scalar/api-reference for the interactive /docs' }, { status: 404 })
+  }
+}
+
 const send = async (response: Response, outgoing: ServerResponse): Promise<void> => {
   outgoing.writeHead(response.status, Object.fromEntries(response.headers))
   if (!response.body) {
@@ -182,6 +201,7 @@ export async function startMockHttpServer(options: MockHttpServerOptions = {}): 
         }
         const response =
           (await controlRoute(genimage.controls, request)) ??
+          (await scalarScript(request)) ??
           (await getResponse(genimage.handlers, request)) ??
           Response.json({ detail: `Not found: ${incoming.method} ${incoming.url}` }, { status: 404 })
         await send(response, outgoing)

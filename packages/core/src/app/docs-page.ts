@@ -55,8 +55,19 @@ const schemaTable = (name: string, schema: Schema): string => {
   return `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><table><tr><th>field</th><th>type</th><th>constraints</th><th>description</th></tr>${rows.join('')}</table>`
 }
 
+/** Where the page looks for Scalar's standalone bundle, relative to `/docs`; a host that has it serves it there. */
+const SCALAR_SCRIPT_PATH = 'docs/scalar.js'
+
 /**
- * Renders an OpenAPI document as one self-contained HTML page (no scripts, no external assets), for `GET /docs`.
+ * Scalar's API reference, with request examples and "try it" against the server that serves `openapi.json` (its
+ * `servers` entry), in place of the static page. No fonts or other assets are fetched from elsewhere.
+ */
+const scalar = `<script src="${SCALAR_SCRIPT_PATH}"></script><script>if (window.Scalar) { document.getElementById('static').remove(); Scalar.createApiReference('#reference', { url: 'openapi.json', withDefaultFonts: false, telemetry: false, agent: { disabled: true }, showDeveloperTools: 'never' }) }</script>`
+
+/**
+ * Renders an OpenAPI document as one HTML page for `GET /docs`: a static reference, with no external assets, that
+ * becomes Scalar's interactive reference ("try it") where the host serves Scalar's bundle at `docs/scalar.js`
+ * (the mock HTTP server does, from `@genimage/mocks`' optional peer `@scalar/api-reference`).
  * @example renderDocsPage(openApiDocument).startsWith('<!doctype html>') // true
  */
 export function renderDocsPage(document: Document): string {
@@ -74,5 +85,5 @@ export function renderDocsPage(document: Document): string {
   const schemas = Object.entries(document.components.schemas)
     .filter(([, schema]) => schema.properties)
     .map(([name, schema]) => schemaTable(name, schema))
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)} reference</title><style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}.method{color:#06c}section{border-top:1px solid #eee;margin-top:1.5rem}</style></head><body><h1>${escapeHtml(document.info.title)} <small>${escapeHtml(document.info.version)}</small></h1><p>${code(document.info.description ?? '')}</p><p>Machine-readable: <a href="openapi.json">openapi.json</a></p>${operations.join('')}<h2>Schemas</h2>${schemas.join('')}</body></html>`
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)} reference</title><style>body{margin:0;font:15px/1.5 system-ui,sans-serif;color:#222}#static{max-width:60rem;margin:2rem auto;padding:0 1rem}code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}.method{color:#06c}section{border-top:1px solid #eee;margin-top:1.5rem}</style></head><body><div id="reference"></div><main id="static"><h1>${escapeHtml(document.info.title)} <small>${escapeHtml(document.info.version)}</small></h1><p>${code(document.info.description ?? '')}</p><p>Machine-readable: <a href="openapi.json">openapi.json</a></p>${operations.join('')}<h2>Schemas</h2>${schemas.join('')}</main>${scalar}</body></html>`
 }
