@@ -54,7 +54,7 @@ export function apiRole(config: ServerConfig, logger: Logger): RoleParts {
     queue,
     configured: undefined,
     metrics,
-    description: 'API node on the Redis queue (jobs run on workers)',
+    description: 'no backend: an API node (ROLE=api) on the Redis queue, jobs run on the workers',
     start: () => awaitRedis(queue, logger),
     async drain() {
       // Accepted jobs wait in Redis for the workers: an API node owes nothing.
@@ -77,7 +77,7 @@ export function workerRole(config: ServerConfig, logger: Logger): RoleParts {
     queue: undefined,
     configured,
     metrics,
-    description: `worker ${jobs.id} with the ${configured.description}`,
+    description: `the ${configured.description}, as worker ${jobs.id} (ROLE=worker) on the Redis queue`,
     async start() {
       await jobs.start()
       await configured.start()

@@ -56,9 +56,10 @@ export function serveRole(parts: RoleParts, config: ServerConfig, logger: Logger
       const { port } = http.address() as AddressInfo
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
       const url = `http://${host}:${port}`
-      logger.info({ role: config.role, url }, `genimage ${config.role} on ${url}: ${parts.description}`)
+      const backend = parts.configured?.backend.name
+      logger.info({ role: config.role, backend, url }, `genimage server on ${url} with ${parts.description}`)
       ready = parts.start().then(
-        () => logger.info({ role: config.role }, 'ready: accepting generations'),
+        () => logger.info({ role: config.role, backend }, 'backend ready: accepting generations'),
         (error: Error) => {
           logger.fatal({ err: error }, `failed to start: ${error.message}`)
           throw error
