@@ -119,6 +119,47 @@ describe('HTTP limits of genimage-server', () => {
     expect(server.output()).not.toMatch(/"level":(40|50|60)|unhandled error|\n\s+at /)
     expect(stderr).toBe('')
   })
+
+  it('logs nothing on stderr and no error when callers hang up mid-answer (status streams, downloads)', async () => {
+    const { server, port, url } = await startServer({ SYNTHETIC_STEP_MS: '200' })
+    let stderr = ''
+    server.child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const json = { 'content-type': 'application/json' }
+    const image = await fetch(`${url}/generate`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ prompt: 'a big download', width: 1024, height: 1024, num_inference_steps: 1 }),
+    })
+    const file = new URL(((await image.json()) as { image: { url: string } }).image.url).pathname
+    const queued = await fetch(`${url}/queue/generate`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ prompt: 'watched, then left', num_inference_steps: 4 }),
+    })
+    const { request_id } = (await queued.json()) as { request_id: string }
+    const hangUpAfter = async (request: string, answered: RegExp) => {
+      const connection = await rawConnection(port)
+      connection.socket.write(request)
+      await connection.until(answered)
+      connection.socket.destroy()
+    }
+    await Promise.all([
+      ...Array.from({ length: 50 }, () =>
+        hangUpAfter(`GET ${file} HTTP/1.1\r\nHost: localhost\r\n\r\n`, /^HTTP\/1\.1 200 /),
+      ),
+      ...Array.from({ length: 50 }, () =>
+        hangUpAfter(`GET /queue/requests/${request_id}/status/stream HTTP/1.1\r\nHost: localhost\r\n\r\n`, /data:/),
+      ),
+    ])
+    // The job the streams watched goes on, and the server answers as before.
+    const status = await fetch(`${url}/queue/requests/${request_id}/status`)
+    expect(status.status).toBe(200)
+    expect((await fetch(`${url}/health`)).status).toBe(200)
+    expect(server.output()).not.toMatch(/"level":(40|50|60)|unhandled error|aborted a request|\n\s+at /)
+    expect(stderr).toBe('')
+  })
 })
 
 describe('/metrics and API keys', () => {
