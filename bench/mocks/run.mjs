@@ -1,5 +1,6 @@
 // 1,000 mocked 512×512 generate() calls through msw/node, side by side with two baselines in one run:
-// the msw floor (a static JSON handler answering raw fetch) and the genimage mock answering raw fetch.
+// the msw floor (a static JSON handler answering raw fetch) and the genimage mock answering raw fetch, the variants
+// taking turns within each round.
 // Usage: npm run build && node bench/mocks/run.mjs [calls=1000] [rounds=5]
 import { createClient } from '@genimage/client'
 import { createGenimageMock } from '@genimage/mocks'
@@ -72,28 +73,33 @@ const variants = [
   },
 ]
 
-const results = []
-for (const variant of variants) {
-  const server = setupServer(...variant.handlers())
-  server.listen({ onUnhandledRequest: 'error' })
-  const call = variant.call()
-  for (let index = 0; index < 50; index += 1) await call(index) // warm-up
-  const totals = []
-  for (let round = 0; round < rounds; round += 1) {
-    const started = performance.now()
-    for (let index = 0; index < calls; index += 1) await call(round * calls + index)
-    totals.push(performance.now() - started)
-  }
-  server.close()
-  results.push({
-    variant: variant.name,
-    calls,
-    rounds,
-    median_total_ms: median(totals),
-    per_call_ms: median(totals) / calls,
-    totals_ms: totals,
-  })
+// Variants take turns within each round (the order rotating), so that a machine whose load changes during the run
+// (a shared VM) slows every variant alike: the ratios compare calls made at the same time.
+const prepared = variants.map((variant) => ({ variant, server: setupServer(...variant.handlers()), totals: [] }))
+for (const entry of prepared) {
+  entry.call = entry.variant.call()
+  entry.server.listen({ onUnhandledRequest: 'error' })
+  for (let index = 0; index < 50; index += 1) await entry.call(index) // warm-up
+  entry.server.close()
 }
+for (let round = 0; round < rounds; round += 1) {
+  for (let turn = 0; turn < prepared.length; turn += 1) {
+    const entry = prepared[(round + turn) % prepared.length]
+    entry.server.listen({ onUnhandledRequest: 'error' })
+    const started = performance.now()
+    for (let index = 0; index < calls; index += 1) await entry.call(round * calls + index)
+    entry.totals.push(performance.now() - started)
+    entry.server.close()
+  }
+}
+const results = prepared.map(({ variant, totals }) => ({
+  variant: variant.name,
+  calls,
+  rounds,
+  median_total_ms: median(totals),
+  per_call_ms: median(totals) / calls,
+  totals_ms: totals,
+}))
 
 const floor = results.find((r) => r.variant.startsWith('msw floor')).median_total_ms
 printTable(
