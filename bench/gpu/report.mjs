@@ -77,8 +77,11 @@ export function buildReport(runs) {
 // SVG helpers
 
 const esc = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-const svg = (width, height, body) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="#ffffff"/>\n${body}\n</svg>\n`
+/** The chart's first bold heading doubles as its accessible title. */
+const svg = (width, height, body) => {
+  const title = /font-weight="600">([^<]*)<\/text>/.exec(body)?.[1] ?? 'chart'
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">\n<title>${title}</title>\n<rect width="100%" height="100%" fill="#ffffff"/>\n${body}\n</svg>\n`
+}
 const text = (x, y, content, attrs = '') => `<text x="${x}" y="${y}" ${attrs}>${esc(content)}</text>`
 const niceStep = (max, ticks = 6) => {
   const raw = max / ticks
