@@ -1,4 +1,10 @@
-import { createClient, RateLimitError, ServiceUnavailableError } from '@genimage/client'
+import {
+  ConnectionError,
+  createClient,
+  GenerationFailedError,
+  RateLimitError,
+  ServiceUnavailableError,
+} from '@genimage/client'
 import { setupGenimageServer } from '@genimage/mocks/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
@@ -35,6 +41,24 @@ describe('retries under the mocks, with the default client', () => {
     const error = await client.generate({ prompt: 'restarting' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ServiceUnavailableError)
     expect(posts).toBe(1)
+  })
+
+  it('rateLimited({ retryAfter: 1 }) is retried twice, then throws RateLimitError', async () => {
+    server.use(...genimage.scenarios.rateLimited({ retryAfter: 1 }))
+    await expect(client.generate({ prompt: 'busy' })).rejects.toBeInstanceOf(RateLimitError)
+    expect(posts).toBe(3)
+  })
+
+  it('serverError() (502) is retried twice after backoff, then throws GenerationFailedError', async () => {
+    server.use(...genimage.scenarios.serverError())
+    await expect(client.generate({ prompt: 'failing' })).rejects.toBeInstanceOf(GenerationFailedError)
+    expect(posts).toBe(3)
+  })
+
+  it('networkError() is retried twice after backoff, then throws ConnectionError', async () => {
+    server.use(...genimage.scenarios.networkError())
+    await expect(client.generate({ prompt: 'unreachable' })).rejects.toBeInstanceOf(ConnectionError)
+    expect(posts).toBe(3)
   })
 
   it('rateLimited({ retryAfter: 1, once: true }) is retried once, then succeeds', async () => {
