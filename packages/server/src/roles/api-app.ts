@@ -2,10 +2,11 @@ import { createApp, type ImageStore, type JobQueue, type MetricsRegistry } from 
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
 import type { ServerConfig } from '../config/index.js'
+import { registerScalarBundle } from '../docs/scalar-bundle.js'
 import { findPlaygroundDir, registerPlayground } from '../playground/index.js'
 
 /**
- * The public API over `queue` (with the web playground at `/` when built), as every API-serving role exposes it.
+ * The public API over `queue` (with Scalar's interactive `/docs` and the web playground at `/` when built), as every API-serving role exposes it.
  * @example const app = createApiApp(config, logger, { queue, store, metrics })
  */
 export function createApiApp(
@@ -21,6 +22,7 @@ export function createApiApp(
     allowedHosts: config.allowedHosts,
     onRequest: (record) => logger.debug(record, `${record.method} ${record.route} ${record.status}`),
   })
+  registerScalarBundle(app)
   // After the API routes, so that it never shadows them.
   const playground = findPlaygroundDir()
   if (playground) registerPlayground(app, playground)
