@@ -323,6 +323,9 @@ export const openApiDocument = {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
@@ -373,6 +376,9 @@ export const openApiDocument = {
               }
             }
           },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
@@ -420,7 +426,7 @@ export const openApiDocument = {
             }
           },
           "400": {
-            "description": "Not finished yet, or cancelled.",
+            "description": "Not finished yet, or cancelled (or a malformed request, as in `BadRequest`).",
             "headers": {
               "x-request-id": {
                 "$ref": "#/components/headers/RequestId"
@@ -496,7 +502,7 @@ export const openApiDocument = {
             }
           },
           "400": {
-            "description": "The request had already finished.",
+            "description": "The request had already finished (a `CancelResponse`), or the request is malformed as in `BadRequest`\n(an `ErrorMessage`).\n",
             "headers": {
               "x-request-id": {
                 "$ref": "#/components/headers/RequestId"
@@ -505,7 +511,14 @@ export const openApiDocument = {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/CancelResponse"
+                  "oneOf": [
+                    {
+                      "$ref": "#/components/schemas/CancelResponse"
+                    },
+                    {
+                      "$ref": "#/components/schemas/ErrorMessage"
+                    }
+                  ]
                 },
                 "example": {
                   "status": "ALREADY_COMPLETED",
@@ -749,6 +762,9 @@ export const openApiDocument = {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
           }
         }
       }
@@ -776,6 +792,9 @@ export const openApiDocument = {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
           }
         }
       }

@@ -788,6 +788,7 @@ export interface operations {
                     "application/json": components["schemas"]["QueueStatus"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
@@ -822,6 +823,7 @@ export interface operations {
                     "text/event-stream": components["schemas"]["StatusEvent"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
@@ -849,7 +851,7 @@ export interface operations {
                     "application/json": components["schemas"]["GenerateResponse"];
                 };
             };
-            /** @description Not finished yet, or cancelled. */
+            /** @description Not finished yet, or cancelled (or a malformed request, as in `BadRequest`). */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -893,7 +895,10 @@ export interface operations {
                     "application/json": components["schemas"]["CancelResponse"];
                 };
             };
-            /** @description The request had already finished. */
+            /**
+             * @description The request had already finished (a `CancelResponse`), or the request is malformed as in `BadRequest`
+             *     (an `ErrorMessage`).
+             */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -906,7 +911,7 @@ export interface operations {
                      *       "detail": "Request 0193a4e2 has already completed"
                      *     }
                      */
-                    "application/json": components["schemas"]["CancelResponse"];
+                    "application/json": components["schemas"]["CancelResponse"] | components["schemas"]["ErrorMessage"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -1084,6 +1089,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            400: components["responses"]["BadRequest"];
         };
     };
     getDocs: {
@@ -1105,6 +1111,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
         };
     };
 }
