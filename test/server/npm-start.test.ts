@@ -21,7 +21,7 @@ describe('npm start', () => {
 
     const first = JSON.parse(await server.line(() => true)) as { msg: string; backend: string; url: string }
     expect(first.backend).toBe('synthetic')
-    expect(first.url).toMatch(/^http:\/\/localhost:\d+$/)
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(first.msg).toContain(`genimage server on ${first.url}`)
     expect(first.msg).toMatch(/synthetic backend \(no ComfyUI configured: set COMFYUI_DIR or COMFYUI_URL/)
 

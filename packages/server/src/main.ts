@@ -1,4 +1,4 @@
-import { ConfigError, configFromCli } from './config/index.js'
+import { ConfigError, configFromCli, isLoopback } from './config/index.js'
 import { createGenimageServer, type GenimageServer } from './create-server.js'
 
 const config = configFromCli(process.argv.slice(2), process.env, process)
@@ -34,6 +34,12 @@ try {
 } catch (error) {
   server.logger.fatal({ err: error }, `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`)
   process.exit(1)
+}
+if (config.role !== 'worker' && config.apiKeys.length === 0 && !isLoopback(config.host)) {
+  server.logger.warn(
+    { host: config.host },
+    `HOST=${config.host} serves the API beyond this machine with no auth: anyone who can reach it can generate images; set API_KEYS`,
+  )
 }
 server.ready.catch(() => {
   void server.close().finally(() => process.exit(1))

@@ -51,7 +51,7 @@ describe('loadConfig: defaults and sources', () => {
     const config = run([])
     expect(config).toMatchObject({
       port: 8787,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       backend: 'synthetic',
       comfyuiDir: undefined,
       comfyuiPython: 'python3',

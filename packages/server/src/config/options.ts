@@ -108,7 +108,12 @@ export const OPTIONS = [
     default: 8787,
     description: 'Port the API listens on (0: any free port).',
   }),
-  option('HOST', text('<addr>'), { group: HTTP, default: '0.0.0.0', description: 'Interface the API binds.' }),
+  option('HOST', text('<addr>'), {
+    group: HTTP,
+    default: '127.0.0.1',
+    description:
+      'Interface the API binds: loopback by default; 0.0.0.0 serves every interface (set API_KEYS there: without them the server warns).',
+  }),
   option('PUBLIC_BASE_URL', httpUrl(), {
     group: HTTP,
     description: 'External URL of this server, used in image and queue URLs (default: from the request).',
