@@ -54,6 +54,7 @@ const server = join(snapshot, 'packages/server')
 await build({ ...common, entryPoints: [join(server, 'src/main.ts')], outfile: join(out, 'pkg/dist/server.mjs') })
 await build({ ...common, entryPoints: [join(server, 'src/fake-comfyui/cli.ts')], outfile: join(out, 'fake-comfy.mjs') })
 await build({ ...common, entryPoints: [join(here, 'driver.ts')], outfile: join(out, 'driver.mjs') })
+await build({ ...common, entryPoints: [join(here, 'redis-driver.ts')], outfile: join(out, 'redis-driver.mjs') })
 for (const name of ['comfyui-nodes', 'workflows'])
   cpSync(join(server, name), join(out, 'pkg', name), { recursive: true })
 writeFileSync(join(out, 'commit.txt'), `${commit}\n`)
@@ -63,6 +64,6 @@ if (existsSync(stubs)) cpSync(stubs, join(out, 'stubs'), { recursive: true })
 else console.warn(`no stubs at ${stubs}: ComfyUI will fail to import av/trampoline`)
 
 console.log(`commit ${commit}`)
-for (const name of ['pkg/dist/server.mjs', 'driver.mjs', 'fake-comfy.mjs']) {
+for (const name of ['pkg/dist/server.mjs', 'driver.mjs', 'redis-driver.mjs', 'fake-comfy.mjs']) {
   console.log(`${name.padEnd(22)} ${(statSync(join(out, name)).size / 1024).toFixed(0)} KiB`)
 }
