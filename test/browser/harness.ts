@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { build } from 'esbuild'
 import { type Browser, chromium, type Page } from 'playwright-core'
+import { requireCommand } from '../prerequisites.js'
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,7 +16,8 @@ const contentTypes: Record<string, string> = {
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 /** Launches the system Chromium headless with the flags this network needs (no background traffic). */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
+  requireCommand(CHROMIUM_PATH, 'the browser tests', 'apt-get install chromium (or set CHROMIUM_PATH)')
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [

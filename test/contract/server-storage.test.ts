@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect } from 'vitest'
+import { requireMoto } from '../prerequisites.js'
 import { freePort, startServer } from './server-target.js'
 import { defineContractSuite } from './suite.js'
 import type { ContractTarget, TargetOptions } from './target.js'
@@ -65,6 +66,7 @@ let buckets = 0
 /** Starts moto once (resolving when it says it is running) and creates a fresh bucket. */
 const s3Bucket = async (): Promise<Record<string, string>> => {
   if (!moto) {
+    requireMoto()
     const port = await freePort()
     const child = spawn(process.env.PYTHON ?? 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -10,7 +10,7 @@ beforeAll(async () => {
   redis = await startRedis()
 })
 afterAll(async () => {
-  await redis.stop()
+  await redis?.stop()
 })
 
 defineQueueConformance(

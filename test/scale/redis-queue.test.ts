@@ -22,7 +22,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((item) => item.close()))
 })
 afterAll(async () => {
-  await redis.stop()
+  await redis?.stop()
 })
 
 const input = (prompt: string, steps = 2) =>

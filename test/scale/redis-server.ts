@@ -4,6 +4,7 @@ import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../contract/server-target.js'
+import { requireCommand } from '../prerequisites.js'
 
 /** Options of {@link startRedis}. */
 export interface StartRedisOptions {
@@ -50,6 +51,7 @@ const accepts = (port: number): Promise<boolean> =>
  * afterAll(() => redis.stop())
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RunningRedis> {
+  requireCommand(REDIS_SERVER, 'the Redis queue tests', 'apt-get install redis-server (or set REDIS_SERVER)')
   const port = options.port ?? (await freePort())
   const ownDir = options.dir === undefined
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'genimage-redis-')))

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireMoto } from '../../../test/prerequisites.js'
 import {
   type AwsCredentials,
   createS3Store,
@@ -112,13 +113,7 @@ async function signedFetch(method: string, url: string, creds: AwsCredentials, b
 
 /** Starts moto, creates a user with an S3-only key and the bucket, then turns signature checking on. */
 async function startMoto(): Promise<void> {
-  const probe = spawnSync(python, ['-c', 'import moto.server, flask, flask_cors'], { encoding: 'utf8' })
-  if (probe.status !== 0) {
-    throw new Error(
-      `The S3 store tests need moto's S3 server, which ${python} cannot import. ` +
-        `Install it with: pip install 'moto[server]' (CI installs it). ${probe.error?.message ?? probe.stderr.trim()}`,
-    )
-  }
+  requireMoto(python)
   const port = await freePort()
   endpoint = `http://127.0.0.1:${port}`
   moto = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
