@@ -139,6 +139,19 @@ describe('startMockHttpServer: requests fetch cannot represent', () => {
     client.socket.destroy()
   })
 
+  it('answers a method a known path does not take (QUERY, DELETE) with 405 and Allow, and unknown paths with 404', async () => {
+    const client = await connection()
+    for (const method of ['QUERY', 'DELETE']) {
+      client.send(`${method} /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
+      const response = await client.next()
+      expect(response.status, method).toBe(405)
+      expect(response.headers.allow, method).toContain('GET')
+    }
+    client.send(get('/nope'))
+    expect((await client.next()).status).toBe(404)
+    client.socket.destroy()
+  })
+
   it('answers an absolute-form target that is no URL with 400, not 500', async () => {
     const client = await connection()
     for (const target of ['http://', 'http://[', 'https://:0']) {

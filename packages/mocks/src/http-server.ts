@@ -203,7 +203,7 @@ export async function startMockHttpServer(options: MockHttpServerOptions = {}): 
           (await controlRoute(genimage.controls, request)) ??
           (await scalarScript(request)) ??
           (await getResponse(genimage.handlers, request)) ??
-          Response.json({ detail: `Not found: ${incoming.method} ${incoming.url}` }, { status: 404 })
+          (await genimage.fetch(request))
         await send(response, outgoing)
       } catch (error) {
         if (!outgoing.headersSent) outgoing.writeHead(500, { 'content-type': 'application/json' })

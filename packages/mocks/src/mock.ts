@@ -57,6 +57,12 @@ export interface GenimageMock {
   readonly controls: MockControls
   /** The base URL the handlers answer under. */
   readonly baseUrl: string
+  /**
+   * Answers any request as the mocked API does, outside MSW: 404 for unknown paths, 405 with `Allow` for a method
+   * a known path does not take (the mock HTTP server falls back to it after the handlers).
+   * @example const response = await mock.fetch(new Request('http://localhost:8787/health'))
+   */
+  fetch(request: Request): Promise<Response>
   /** Forgets every job and image; call it in `afterEach`. */
   reset(): void
 }
@@ -153,6 +159,7 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
     handlers,
     baseUrl,
     controls: gate,
+    fetch: async (request) => current.app.fetch(request),
     scenarios: createScenarios({
       baseUrl,
       maxQueueSize: options.maxQueueSize ?? 64,
