@@ -38,7 +38,7 @@ const bundles = [
     alias: { vitest: join(here, 'contract/vitest-shim.ts'), sharp: join(here, 'contract/sharp-shim.ts') },
   },
   // Local rehearsals only: the fake ComfyUI as a process (bench/gpu/local-python.sh runs it in place of python3).
-  { entryPoints: [join(repo, 'packages/server/src/fake-comfyui/cli.ts')], outfile: join(out, 'fake-comfy.mjs') },
+  { entryPoints: [join(repo, 'packages/fake-comfyui/src/cli.ts')], outfile: join(out, 'fake-comfy.mjs') },
 ]
 for (const options of bundles) await build({ ...common, ...options })
 

@@ -27,7 +27,10 @@ rmSync(snapshot, { recursive: true, force: true })
 mkdirSync(snapshot, { recursive: true })
 execFileSync(
   'sh',
-  ['-c', `git archive ${commit} tsconfig.base.json packages/core packages/server | tar -x -C ${snapshot}`],
+  [
+    '-c',
+    `git archive ${commit} tsconfig.base.json packages/core packages/server packages/fake-comfyui | tar -x -C ${snapshot}`,
+  ],
   { cwd: repo },
 )
 
@@ -52,7 +55,11 @@ const common = {
 }
 const server = join(snapshot, 'packages/server')
 await build({ ...common, entryPoints: [join(server, 'src/main.ts')], outfile: join(out, 'pkg/dist/server.mjs') })
-await build({ ...common, entryPoints: [join(server, 'src/fake-comfyui/cli.ts')], outfile: join(out, 'fake-comfy.mjs') })
+await build({
+  ...common,
+  entryPoints: [join(snapshot, 'packages/fake-comfyui/src/cli.ts')],
+  outfile: join(out, 'fake-comfy.mjs'),
+})
 await build({ ...common, entryPoints: [join(here, 'driver.ts')], outfile: join(out, 'driver.mjs') })
 await build({ ...common, entryPoints: [join(here, 'redis-driver.ts')], outfile: join(out, 'redis-driver.mjs') })
 for (const name of ['comfyui-nodes', 'workflows'])

@@ -5,7 +5,7 @@
 //   - the same pattern polling every 2 ms (the best polling can do).
 // Execution time is the fake's own: dequeue → `executing {node: null}` (ComfyUI's "Prompt executed in …"), read from
 // GET /fake/executions after each request. Requests are sequential and interleaved across variants.
-// Usage: npm run build -w @genimage/server && node bench/proxy/run.mjs [requests=40] [stepMs=200] [result=proxy-overhead]
+// Usage: npm run build -w @genimage/server -w @genimage/fake-comfyui && node bench/proxy/run.mjs [requests=40] [stepMs=200] [result=proxy-overhead]
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -67,7 +67,7 @@ const output = await mkdtemp(join(tmpdir(), 'genimage-bench-comfy-output-'))
 const fakePort = await freePort()
 const fakeUrl = `http://127.0.0.1:${fakePort}`
 launch([
-  'packages/server/dist/fake-comfyui/cli.js',
+  'packages/fake-comfyui/dist/cli.js',
   '--listen',
   '127.0.0.1',
   '--port',

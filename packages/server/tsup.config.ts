@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/main.ts', 'src/fake-comfyui/cli.ts'],
+  entry: ['src/index.ts', 'src/main.ts'],
   format: ['esm'],
   dts: { entry: ['src/index.ts'] },
   clean: true,

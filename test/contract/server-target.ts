@@ -3,9 +3,9 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { fakeComfyCommand } from '@genimage/fake-comfyui'
 import { createGenimageServer, type GenimageServer, loadConfig, type ServerConfig } from '@genimage/server'
 import type { Logger } from 'pino'
-import { fakeComfyCommand } from '../../packages/server/src/fake-comfyui/index.js'
 import type { ContractTarget, TargetOptions } from './target.js'
 
 /** The repository root. */

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { FakeComfyUI, parseFakeArgs } from '@genimage/fake-comfyui'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FakeComfyUI, parseFakeArgs } from '../../packages/server/src/fake-comfyui/index.js'
 import { decodeImage } from '../contract/images.js'
 
 const cleanups: (() => Promise<unknown>)[] = []

@@ -3,10 +3,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BackendError, type BackendJob, type ResolvedGenerateRequest } from '@genimage/core'
+import { FakeComfyUI, type FakeComfyUIOptions, type FakeEvent } from '@genimage/fake-comfyui'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type ComfyBackend, type ComfyGraph, createComfyBackend, defaultWorkflowDir } from '../src/comfyui/index.js'
-import { FakeComfyUI, type FakeComfyUIOptions, type FakeEvent } from '../src/fake-comfyui/index.js'
 
 const BASE_INPUT: ResolvedGenerateRequest = {
   prompt: 'a lighthouse at dusk',

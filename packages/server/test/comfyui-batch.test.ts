@@ -4,9 +4,9 @@
 // bench/gpu measures the decoded-pixel difference.
 import { randomUUID } from 'node:crypto'
 import type { BackendImage, BackendJob, ResolvedGenerateRequest } from '@genimage/core'
+import { FakeComfyUI, type FakeComfyUIOptions } from '@genimage/fake-comfyui'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type ComfyBackend, type ComfyGraph, createComfyBackend, defaultWorkflowDir } from '../src/comfyui/index.js'
-import { FakeComfyUI, type FakeComfyUIOptions } from '../src/fake-comfyui/index.js'
 
 const BASE_INPUT: ResolvedGenerateRequest = {
   prompt: 'a lighthouse at dusk',

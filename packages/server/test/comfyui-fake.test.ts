@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { BINARY_EVENT, FakeComfyUI, type FakeComfyUIOptions, SEQUENCES } from '@genimage/fake-comfyui'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import {
@@ -9,7 +10,6 @@ import {
   plainPath,
   readWorkflowFiles,
 } from '../src/comfyui/index.js'
-import { BINARY_EVENT, FakeComfyUI, type FakeComfyUIOptions, SEQUENCES } from '../src/fake-comfyui/index.js'
 
 const fakes: FakeComfyUI[] = []
 const sockets: WebSocket[] = []
@@ -261,7 +261,10 @@ describe('fake ComfyUI protocol', () => {
 
   it('describes our custom nodes exactly as real ComfyUI 0.8.0 did (recorded /object_info)', async () => {
     const recorded = JSON.parse(
-      await readFile(new URL('../src/fake-comfyui/transcripts/object-info-genimage.json', import.meta.url), 'utf8'),
+      await readFile(
+        new URL(import.meta.resolve('@genimage/fake-comfyui/transcripts/object-info-genimage.json')),
+        'utf8',
+      ),
     ) as Record<string, unknown>
     const fake = await start()
     for (const name of Object.keys(recorded).filter((key) => !key.startsWith('$'))) {

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import type { BackendJob, ResolvedGenerateRequest } from '@genimage/core'
+import { fakeComfyCommand } from '@genimage/fake-comfyui'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createComfyBackend } from '../src/comfyui/index.js'
-import { fakeComfyCommand } from '../src/fake-comfyui/index.js'
 import { freePort } from './fixtures/free-port.js'
 
 const INPUT: ResolvedGenerateRequest = {

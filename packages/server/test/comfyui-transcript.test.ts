@@ -1,6 +1,7 @@
-// Replays on the fake the scenarios `src/fake-comfyui/transcripts/record.py` ran on real ComfyUI 0.8.0 (GPU box,
+// Replays on the fake the scenarios `@genimage/fake-comfyui`'s `src/transcripts/record.py` ran on real ComfyUI 0.8.0 (GPU box,
 // GenimageOutput installed) and compares the WebSocket messages, condensed, with the recorded transcript.
 import { readFile } from 'node:fs/promises'
+import { condense, FakeComfyUI, type RecordedMessage } from '@genimage/fake-comfyui'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import {
@@ -13,8 +14,6 @@ import {
   plainPath,
   readWorkflowFiles,
 } from '../src/comfyui/index.js'
-import { FakeComfyUI } from '../src/fake-comfyui/index.js'
-import { condense, type RecordedMessage } from '../src/fake-comfyui/transcripts/condense.js'
 
 interface Recorded {
   scenarios: Record<string, string[]>
@@ -97,7 +96,7 @@ async function run(sink: RecordedMessage[], name: string, g: ComfyGraph, clientI
 
 beforeAll(async () => {
   recorded = JSON.parse(
-    await readFile(new URL('../src/fake-comfyui/transcripts/comfyui-0.8.0.json', import.meta.url), 'utf8'),
+    await readFile(new URL(import.meta.resolve('@genimage/fake-comfyui/transcripts/comfyui-0.8.0.json')), 'utf8'),
   )
   // The plain path: the graph these scenarios were recorded with (no CUDA-graph nodes, Pillow encoders).
   workflow = plainPath(await readWorkflowFiles(defaultWorkflowDir())).graph

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BackendError } from '@genimage/core'
+import { buildObjectInfo, FakeComfyUI } from '@genimage/fake-comfyui'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -19,7 +20,6 @@ import {
   WorkflowError,
   type WorkflowFiles,
 } from '../src/comfyui/index.js'
-import { buildObjectInfo, FakeComfyUI } from '../src/fake-comfyui/index.js'
 
 const objectInfo = buildObjectInfo(['sd_xl_turbo_1.0_fp16.safetensors'])
 const lookup = async (name: string) => objectInfo[name]

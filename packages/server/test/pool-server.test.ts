@@ -3,12 +3,12 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { fakeComfyCommand } from '@genimage/fake-comfyui'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ComfyPool } from '../src/comfyui/index.js'
 import { loadConfig } from '../src/config/index.js'
 import { createGenimageServer } from '../src/create-server.js'
-import { fakeComfyCommand } from '../src/fake-comfyui/index.js'
 import { freePort } from './fixtures/free-port.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url))

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BackendJob, MetricsRegistry, type ResolvedGenerateRequest } from '@genimage/core'
+import { fakeComfyCommand } from '@genimage/fake-comfyui'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -17,7 +18,6 @@ import {
   visibleGpus,
 } from '../src/comfyui/index.js'
 import { ConfigError, loadConfig } from '../src/config/index.js'
-import { fakeComfyCommand } from '../src/fake-comfyui/index.js'
 import { freePort } from './fixtures/free-port.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url))

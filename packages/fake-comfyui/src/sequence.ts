@@ -7,11 +7,19 @@
  * the result against `transcripts/comfyui-0.8.0.json`, recorded from real ComfyUI on a GPU.
  * @module
  */
-import { BINARY_EVENT } from '../comfyui/protocol.js'
 import { pyJson } from './python.js'
 
-/** Binary event types of `protocol.py` (`BinaryEventTypes`), plus the one of our output node; shared with the bridge. */
-export { BINARY_EVENT }
+/**
+ * The binary event types of ComfyUI's `protocol.py` (`BinaryEventTypes`) that the fake sends, plus the one of genimage's output node.
+ * The fake keeps its own copy, checked against recorded frames, so that a client's wrong constant shows up as a
+ * client that cannot decode the fake's frames.
+ */
+export const BINARY_EVENT = {
+  PREVIEW_IMAGE: 1,
+  PREVIEW_IMAGE_WITH_METADATA: 4,
+  /** `GenimageOutput` (genimage's `comfyui-nodes/genimage_output`): `[u32 json length][json metadata][encoded image]`. */
+  GENIMAGE_IMAGE: 0x47454e49,
+} as const
 
 /** Who receives a message. */
 type Route =

@@ -3,7 +3,7 @@
  * Runs the fake ComfyUI as a process, in place of `python main.py`: same flags (ComfyUI's are accepted), same
  * "To see the GUI go to:" line once it serves, and a crash fault that kills the process with SIGKILL.
  * @example
- * node --conditions=genimage-source --import tsx src/fake-comfyui/cli.ts --port 8188 --step-ms 20
+ * node --conditions=genimage-source --import tsx src/cli.ts --port 8188 --step-ms 20
  * @module
  */
 import { parseFakeArgs } from './cli-args.js'

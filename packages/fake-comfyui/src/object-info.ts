@@ -5,9 +5,8 @@
  * `["COMBO", {multiselect, options}]`, and the dataclass adds `output_tooltips`, `output_matchtypes`, `deprecated`, ….
  * @module
  */
-import type { InputSpec } from '../comfyui/protocol.js'
-
-export type { InputSpec }
+/** One input spec in `/object_info`: the type (or a combo's options) and the options object. */
+export type InputSpec = [string | unknown[], Record<string, unknown>?]
 
 /** One class as `GET /object_info/{class}` describes it. */
 export interface NodeInfo {
