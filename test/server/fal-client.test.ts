@@ -144,7 +144,7 @@ describe('@fal-ai/client against the genimage server (fake ComfyUI), with only a
       const { request_id } = await fal.queue.submit(ENDPOINT, { input: { prompt: `cancel me ${index}`, ...SLOW } })
       ids.push(request_id)
     }
-    // ComfyUI holds two prompts (one running, one next); the third waits in genimage's own queue.
+    // The first runs; while it holds the GPU the bridge takes no more, so the other two wait in genimage's queue.
     const last = ids.at(-1)!
     expect(await fal.queue.status(ENDPOINT, { requestId: last })).toMatchObject({ status: 'IN_QUEUE' })
     await expect(fal.queue.cancel(ENDPOINT, { requestId: last })).resolves.toBeUndefined()

@@ -196,12 +196,16 @@ class Pool implements ComfyPool {
     })
   }
 
-  /** The ready instance with the fewest jobs and room for one more (lowest index first). */
+  /**
+   * The ready instance with the fewest jobs and room for one more (lowest index first). An instance holding no job
+   * has room for one even while its concurrency reads 0 (a cancelled prompt still leaving its GPU): nothing would
+   * hand the waiting job over once that prompt ended, and the queues follow the same rule (`max(1, concurrency)`).
+   */
   #free(): ComfyInstance | undefined {
     let best: ComfyInstance | undefined
     for (const instance of this.instances) {
       const busy = this.#busy.get(instance)!
-      if (instance.state() !== 'ready' || busy >= instance.concurrency) continue
+      if (instance.state() !== 'ready' || busy >= Math.max(1, instance.concurrency)) continue
       if (!best || busy < this.#busy.get(best)!) best = instance
     }
     return best
