@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import { createAdaptorServer } from '@hono/node-server'
 import type { Logger } from 'pino'
+import { withProcessMetrics } from '../metrics/process-metrics.js'
 import { guardRequestBody } from './body-guard.js'
 import { metricsAllowed, metricsUnauthorized } from './metrics-guard.js'
 
@@ -25,7 +26,8 @@ const DROP_REPORT_MS = 10_000
 
 /**
  * The Node HTTP server in front of the app: header, request and keep-alive timeouts and a connection cap, client
- * hang-ups logged once at debug (not as errors), and `/metrics` behind the API keys unless `metricsPublic`.
+ * hang-ups logged once at debug (not as errors), and `/metrics` behind the API keys unless `metricsPublic`, with the
+ * process's runtime metrics (prom-client's defaults) after the app's.
  * @example const http = createHttpServer(app.fetch, config, logger); http.listen(8787)
  */
 export function createHttpServer(
@@ -35,8 +37,9 @@ export function createHttpServer(
 ): Server {
   const http = createAdaptorServer({
     fetch: (request: Request) => {
-      if (!options.metricsPublic && new URL(request.url).pathname === '/metrics') {
-        if (!metricsAllowed(request, options.apiKeys)) return metricsUnauthorized()
+      if (new URL(request.url).pathname === '/metrics') {
+        if (!options.metricsPublic && !metricsAllowed(request, options.apiKeys)) return metricsUnauthorized()
+        if (request.method === 'GET') return Promise.resolve(fetch(request)).then(withProcessMetrics)
       }
       return fetch(
         guardRequestBody(request, () =>
