@@ -10,6 +10,7 @@ import {
   planInstances,
   visibleGpus,
 } from './comfyui/index.js'
+import { threadEnv } from './comfyui/pool/index.js'
 import type { ServerConfig } from './config/index.js'
 import { DEFAULT_MODELS, ensureWeights, writeExtraModelPaths } from './weights/index.js'
 
@@ -76,10 +77,13 @@ export function createBackendFromConfig(
     basePort: config.comfyuiPort,
     comfyuiDir,
   })
+  // Each instance's CPU thread budget (COMFYUI_THREADS; automatic: cores ÷ instances), unless the operator set it.
+  const threads = threadEnv({ instances: slots.length, threads: config.comfyuiThreads })
   const instances = slots.map((slot) =>
     createComfyInstance({
       index: slot.index,
       gpu: slot.gpu,
+      env: threads,
       supervisor: {
         command: config.comfyuiPython,
         cwd: comfyuiDir,
@@ -95,7 +99,7 @@ export function createBackendFromConfig(
   const pool = createComfyPool({ instances, metrics, logger: comfyLogger })
   return {
     backend: pool,
-    description: `ComfyUI supervised from ${comfyuiDir}: ${describeSlots(slots)}`,
+    description: `ComfyUI supervised from ${comfyuiDir}: ${describeSlots(slots)}${describeThreads(threads)}`,
     async start() {
       if (config.skipWeightsDownload) {
         await writeExtraModelPaths({ dir: modelsDir, file: extraModelPaths })
@@ -111,6 +115,12 @@ export function createBackendFromConfig(
     },
     stop: () => pool.close(),
   }
+}
+
+/** `, 8 CPU threads each` (the budget {@link threadEnv} set), or nothing when the operator's variables stand. */
+function describeThreads(env: Readonly<Record<string, string>>): string {
+  const threads = env['OMP_NUM_THREADS'] ?? env['MKL_NUM_THREADS']
+  return threads === undefined ? '' : `, ${threads} CPU thread${threads === '1' ? '' : 's'} each`
 }
 
 /** `2 instances (GPU 0 ports 8188, 8190; GPU 1 port 8189)`, or `port 8188` for one. */

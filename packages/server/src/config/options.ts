@@ -213,6 +213,13 @@ export const OPTIONS = [
     default: 1,
     description: 'Supervised ComfyUI instances per GPU; instance i listens on COMFYUI_PORT + i; jobs go to a free one.',
   }),
+  option('COMFYUI_THREADS', integer(0, 1024), {
+    group: COMFY,
+    default: 0,
+    defaultText: '0 (automatic)',
+    description:
+      'CPU threads per ComfyUI instance (OMP_NUM_THREADS, MKL_NUM_THREADS); 0: available cores ÷ instances, at least 1, unless those variables are set.',
+  }),
   option('COMFYUI_ARGS', words(), {
     group: COMFY,
     default: [],

@@ -28,8 +28,10 @@ export interface ComfyInstanceOptions {
   index: number
   /** CUDA device the process sees, as `CUDA_VISIBLE_DEVICES`. @default inherited from `supervisor.env` */
   gpu?: string | undefined
-  /** How its process is run; `env` gets `CUDA_VISIBLE_DEVICES` set to `gpu`. */
+  /** How its process is run; `env` gets {@link ComfyInstanceOptions.env} and `CUDA_VISIBLE_DEVICES` set to `gpu`. */
   supervisor: ComfySupervisorOptions
+  /** Variables set for this instance alone, over `supervisor.env` (its thread budget: `InstanceSlot.env`). @default {} */
+  env?: Readonly<Record<string, string>>
   /** Its bridge, less `baseUrl` (the supervisor's). @default {} */
   backend?: Omit<ComfyBackendOptions, 'baseUrl' | 'logger'>
   /** Logger; the instance's lines carry `instance` and `gpu`. @default pino() */
@@ -106,7 +108,7 @@ class Instance extends Emitter<ComfyInstanceEvents> implements ComfyInstance {
       instance: options.index,
       ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
     })
-    const env = { ...(options.supervisor.env ?? process.env) }
+    const env = { ...(options.supervisor.env ?? process.env), ...options.env }
     if (options.gpu !== undefined) env['CUDA_VISIBLE_DEVICES'] = options.gpu
     this.#supervisor = createComfySupervisor({ ...options.supervisor, env, logger: this.#logger })
     this.#backend = createComfyBackend({
