@@ -191,6 +191,13 @@ describe('loadConfig: bad input', () => {
     expect(failure(['--frobnicate']).message).toBe('unknown option --frobnicate (see --help)')
     expect(failure(['serve']).message).toBe('unexpected argument "serve" (see --help)')
     expect(failure(['--port']).message).toBe('option --port needs a value <int>')
+    expect(failure(['-x']).message).toBe('unknown option -x (see --help)')
+    expect(failure(['--port', '1', '--', 'x']).message).toBe('unexpected argument "--" (see --help)')
+  })
+
+  it('answers --help and -v even beside a bad flag', () => {
+    expect(loadConfig(['--frobnicate', '--help'], {}).action).toBe('help')
+    expect(loadConfig(['--port=x', '-v'], {}).action).toBe('version')
   })
 
   it('names every missing S3 variable when STORAGE=s3', () => {

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { parseArgs } from 'node:util'
 import { ConfigError } from './errors.js'
 import { type AnyOption, flagOf, keyOf, OPTIONS, type OptionValues } from './options.js'
 import { renderUsage } from './usage.js'
@@ -45,6 +46,17 @@ export interface LoadConfigContext {
 
 const byFlag = new Map<string, AnyOption>(OPTIONS.map((option) => [flagOf(option.env), option]))
 
+/** parseArgs' view of the option table: a switch is a boolean (`--flag`, `--flag=false`), every other option a string. */
+const argSpec = {
+  ...Object.fromEntries(
+    OPTIONS.map(
+      (option) => [flagOf(option.env).slice(2), { type: option.type.switch ? 'boolean' : 'string' }] as const,
+    ),
+  ),
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const
+
 /**
  * Reads the configuration from the command line and the environment (flags win), validating every value.
  * `--help`/`-h` and `--version`/`-v` return the text to print. Throws {@link ConfigError} (exit code 2) naming the
@@ -59,12 +71,10 @@ export function loadConfig(
   context: LoadConfigContext = {},
 ): CliRequest {
   const program = context.program ?? 'genimage-server'
-  if (argv.includes('--help') || argv.includes('-h')) return { action: 'help', text: renderUsage(program) }
-  if (argv.includes('--version') || argv.includes('-v')) {
-    return { action: 'version', text: `${program} ${context.version ?? serverVersion()}` }
-  }
+  const { help, version, fromFlags } = parseArgv(argv)
+  if (help) return { action: 'help', text: renderUsage(program) }
+  if (version) return { action: 'version', text: `${program} ${context.version ?? serverVersion()}` }
 
-  const fromFlags = parseArgv(argv)
   const cwd = context.cwd ?? process.cwd()
   const values: Record<string, unknown> = {}
   for (const option of OPTIONS) {
@@ -87,31 +97,37 @@ export function loadConfig(
   return { action: 'run', config: derive(values as OptionValues) }
 }
 
-/** Collects `--flag value`, `--flag=value` and switches; throws on unknown flags and stray words. */
-function parseArgv(argv: readonly string[]): Map<string, string> {
-  const found = new Map<string, string>()
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (!arg.startsWith('--'))
+/**
+ * Reads `--flag value`, `--flag=value` and switches with `node:util.parseArgs`; `--help`/`-h` and `--version`/`-v`
+ * win over everything else. Throws on unknown flags (suggesting the nearest), missing values and stray words.
+ */
+function parseArgv(argv: readonly string[]): { help: boolean; version: boolean; fromFlags: Map<string, string> } {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: argSpec,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
+  const asked = (name: string) => tokens.some((token) => token.kind === 'option' && token.name === name)
+  const fromFlags = new Map<string, string>()
+  if (asked('help') || asked('version')) return { help: asked('help'), version: asked('version'), fromFlags }
+  for (const token of tokens) {
+    if (token.kind !== 'option') {
+      const arg = argv[token.index]!
       throw new ConfigError(`unexpected argument ${JSON.stringify(arg)} (see --help)`, undefined, arg)
-    const eq = arg.indexOf('=')
-    const flag = eq === -1 ? arg : arg.slice(0, eq)
+    }
+    const flag = token.rawName
     const option = byFlag.get(flag)
     if (!option) {
       const hint = closest(flag)
       throw new ConfigError(`unknown option ${flag}${hint ? ` (did you mean ${hint}?)` : ''} (see --help)`, flag)
     }
-    if (eq !== -1) {
-      found.set(flag, arg.slice(eq + 1))
-    } else if (option.type.switch) {
-      found.set(flag, 'true')
-    } else if (i + 1 < argv.length) {
-      found.set(flag, argv[++i]!)
-    } else {
-      throw new ConfigError(`option ${flag} needs a value ${option.type.placeholder ?? ''}`.trim(), flag)
-    }
+    if (token.value !== undefined) fromFlags.set(flag, token.value)
+    else if (option.type.switch) fromFlags.set(flag, 'true')
+    else throw new ConfigError(`option ${flag} needs a value ${option.type.placeholder ?? ''}`.trim(), flag)
   }
-  return found
+  return { help: false, version: false, fromFlags }
 }
 
 function derive(values: OptionValues): ServerConfig {
