@@ -9,7 +9,10 @@
  *
  * `GP_PLAN`: stages separated by spaces, each `name=GPUS/PER_GPU[:flag…]`; flags: `kill` (the kill test after the
  * measurement), `threads` (`OMP_NUM_THREADS` and `MKL_NUM_THREADS` = CPU cores / instances for the worker and its
- * ComfyUI), `best` (`threads` only if an earlier `threads` stage beat the same pool without it). A stage whose estimated
+ * ComfyUI), `best` (`threads` only if an earlier `threads` stage beat the same pool without it). Without those flags the
+ * worker decides: since commit a865405 it gives every instance cores ÷ instances threads itself (`COMFYUI_THREADS`
+ * automatic); the driver removes `OMP_NUM_THREADS` and `MKL_NUM_THREADS` from its own environment first, so a value
+ * the machine sets cannot stand in for that default, and records what each ComfyUI process got. A stage whose estimated
  * cost would end past `GP_BUDGET_S` is skipped; at `GP_HARD_S` the driver saves what it has, kills what it started and
  * exits.
  */
@@ -39,8 +42,12 @@ const WORKER_BASE = `http://127.0.0.1:${WORKER_PORT}`
 const N = Number(env.GP_N ?? 160)
 const CLIENTS = Number(env.GP_CLIENTS ?? 16)
 const BUDGET_MS = Number(env.GP_BUDGET_S ?? 1e9) * 1000
-const HARD_MS = Number(env.GP_HARD_S ?? 1e9) * 1000
+const HARD_MS = Math.min(Number(env.GP_HARD_S ?? 1e6) * 1000, 2 ** 31 - 1) // setTimeout takes at most 2³¹−1 ms
 const CORES = cpus().length
+/** Thread variables this machine set, recorded, then removed: the worker's own default is what is measured. */
+const INHERITED_THREAD_ENV = { OMP_NUM_THREADS: env.OMP_NUM_THREADS, MKL_NUM_THREADS: env.MKL_NUM_THREADS }
+delete env.OMP_NUM_THREADS
+delete env.MKL_NUM_THREADS
 const t0 = Date.now()
 for (const dir of [OUT, LOGS, FRONTEND, FILES, join(MODELS, 'checkpoints'), join(WORK, 'redis')])
   mkdirSync(dir, { recursive: true })
@@ -92,6 +99,7 @@ const results: Record<string, any> = {
   topology:
     'Redis: one redis-server 7.0.15 (AOF on), one API node (ROLE=api, REDIS_URL) taking every request, one worker (ROLE=worker, REDIS_URL) per stage running the ComfyUI pool; images in one FILES_DIR',
   cpu_cores: CORES,
+  inherited_thread_env: INHERITED_THREAD_ENV,
   clients: CLIENTS,
   requests_per_run: N,
   request: '512x512, 1 step, png, fresh prompt per request; POST /generate then GET the image, both on the API node',
@@ -173,6 +181,32 @@ async function stopWorker(proc: Proc): Promise<void> {
   if (!stopped) log(`${proc.name}: did not stop in 4 s; SIGKILL to it and its ComfyUI`)
   killProc(proc)
   await sleep(500)
+}
+
+/** What each ComfyUI process of a worker runs with: its thread variables and, from /proc, its OS threads now. */
+function comfyThreads(proc: Proc): Record<string, unknown>[] {
+  const latest = new Map<number, number>()
+  for (const { pid, instance } of comfyPids(proc)) latest.set(instance, pid)
+  return [...latest].map(([instance, pid]) => {
+    try {
+      const environ = Object.fromEntries(
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .filter(Boolean)
+          .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+      )
+      const osThreads = Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+      return {
+        instance,
+        pid,
+        OMP_NUM_THREADS: environ['OMP_NUM_THREADS'],
+        MKL_NUM_THREADS: environ['MKL_NUM_THREADS'],
+        os_threads: osThreads,
+      }
+    } catch (error) {
+      return { instance, pid, error: (error as Error).message }
+    }
+  })
 }
 
 function comfyPids(proc: Proc): { pid: number; instance: number }[] {
@@ -470,12 +504,18 @@ try {
       await closedLoop(CLIENTS * 2, 'warm')
       const run = await closedLoop(N, 'run')
       log(`${stage.name}:`, run)
+      const perInstance = comfyThreads(worker)
+      log(`${stage.name}: threads`, perInstance)
       const fifo = await fifoBurst()
       log(`${stage.name}: FIFO`, { violations: fifo.fifo_violations, missing: fifo.queue_ms_missing })
       const entry: Record<string, any> = {
         stage: stage.name,
         settings,
         threads_per_instance: threads,
+        thread_budget: threads
+          ? 'OMP_NUM_THREADS/MKL_NUM_THREADS set on the worker (operator-set)'
+          : "the worker's own",
+        comfyui_processes: perInstance,
         comfyui_instances: boot.size,
         worker_says: layout ? (JSON.parse(layout) as { msg: string }).msg : undefined,
         all_ready_s: round(boot.readyMs / 1000),
