@@ -29,6 +29,17 @@ export { ServiceUnavailableError } from './errors/service-unavailable-error.js'
 export { TimeoutError } from './errors/timeout-error.js'
 export { UserAbortError } from './errors/user-abort-error.js'
 export { ValidationError } from './errors/validation-error.js'
+// Hooks
+export type {
+  AfterResponseHook,
+  Awaitable,
+  BeforeErrorHook,
+  BeforeRequestHook,
+  BeforeRetryHook,
+  HookRequest,
+  HookState,
+  Hooks,
+} from './hooks.js'
 export type { ClientOptions } from './options.js'
 export type { QueueClient, StatusOptions } from './queue.js'
 export type { PostOptions, RequestOptions } from './request.js'

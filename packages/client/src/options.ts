@@ -1,3 +1,4 @@
+import type { Hooks } from './hooks.js'
 import { invalid } from './invalid.js'
 import { defaultRetry, type RetryOptions, type RetryPolicy } from './retry.js'
 import { resolveTimeouts, type TimeoutOption, type Timeouts } from './timeout.js'
@@ -39,6 +40,13 @@ export interface ClientOptions {
    */
   retry?: RetryOptions | false
   /**
+   * Functions called around each HTTP attempt, for tracing headers, logging, credential refresh and error mapping.
+   * They never see `apiKey`, which is added after the `beforeRequest` hooks.
+   * @default {}
+   * @example { hooks: { beforeRequest: [({ request }) => request.headers.set('traceparent', traceparent())] } }
+   */
+  hooks?: Hooks
+  /**
    * Allow `apiKey` in a browser, where every visitor can read it. Prefer `proxyUrl`.
    * @default false
    */
@@ -54,6 +62,7 @@ export interface Config {
   headers: HeadersInit | undefined
   timeouts: Timeouts
   retry: RetryPolicy
+  hooks: Hooks
 }
 
 /** The default time limits: image generation is slow, a cold worker slower. */
@@ -100,6 +109,12 @@ export function resolveOptions(options: ClientOptions): Config {
   if (headers !== undefined && (typeof headers !== 'object' || headers === null)) {
     throw invalid('headers', 'a Headers object, a record or an array of pairs', headers)
   }
+  const hooks = options.hooks ?? {}
+  for (const [name, list] of Object.entries(hooks)) {
+    if (list !== undefined && !(Array.isArray(list) && list.every((hook) => typeof hook === 'function'))) {
+      throw invalid(`hooks.${name}`, 'an array of functions', list)
+    }
+  }
   const allow = options.dangerouslyAllowBrowser
   if (allow !== undefined && typeof allow !== 'boolean') throw invalid('dangerouslyAllowBrowser', 'a boolean', allow)
   return {
@@ -110,5 +125,6 @@ export function resolveOptions(options: ClientOptions): Config {
     headers,
     timeouts: resolveTimeouts(options.timeout, defaultTimeouts, 'timeout'),
     retry: resolveRetry(options.retry),
+    hooks,
   }
 }

@@ -3,6 +3,7 @@ import { createApiError } from './errors/create-api-error.js'
 import { GenimageError } from './errors/genimage-error.js'
 import { TimeoutError } from './errors/timeout-error.js'
 import { UserAbortError } from './errors/user-abort-error.js'
+import { type HookRequest, runHooks } from './hooks.js'
 import { invalid } from './invalid.js'
 import type { Config } from './options.js'
 import { retryDelay } from './retry.js'
@@ -49,20 +50,22 @@ export interface Call {
   accept?: (status: number, body: unknown) => boolean
 }
 
-/** The URL to fetch and the headers of a call: auth, the caller's headers, an `x-request-id`, the proxy target. */
-export function prepare(config: Config, path: string, headers?: HeadersInit): { url: string; headers: Headers } {
+/**
+ * The request of a call as hooks see it: the URL (the proxy's, with the real one in `x-genimage-target-url`), and
+ * the headers (the client's, then the call's, and an `x-request-id`). The API key is added later, by {@link send}.
+ */
+export function prepare(config: Config, method: string, path: string, headers?: HeadersInit): HookRequest {
   const target = config.baseUrl + path
   const merged = new Headers({ accept: 'application/json' })
-  if (config.apiKey) merged.set('authorization', `Bearer ${config.apiKey}`)
   for (const init of [config.headers, headers]) {
     new Headers(init).forEach((value, name) => {
       merged.set(name, value)
     })
   }
   if (!merged.has('x-request-id')) merged.set('x-request-id', randomId())
-  if (!config.proxyUrl) return { url: target, headers: merged }
+  if (!config.proxyUrl) return { method, url: target, headers: merged }
   merged.set('x-genimage-target-url', target)
-  return { url: config.proxyUrl, headers: merged }
+  return { method, url: config.proxyUrl, headers: merged }
 }
 
 /** The `fetch` to call now: the configured one, else whatever `globalThis.fetch` is at this moment (MSW-safe). */
@@ -83,8 +86,38 @@ async function readBody(response: Response): Promise<unknown> {
 }
 
 /**
- * Runs one call: attempts, per-attempt and total time limits, the caller's signal, retries with backoff and
- * `Retry-After`, and the typed error of the last failure. Resolves with the JSON body and the request id.
+ * One attempt: the `beforeRequest` hooks, then `fetch` with the API key unless a hook answered, then the
+ * `afterResponse` hooks. A failed fetch resolves with `{ lost: cause }`; what a hook throws rejects as it is.
+ */
+export async function send(
+  config: Config,
+  request: HookRequest,
+  attempt: number,
+  init: { body?: string; signal: AbortSignal },
+): Promise<{ response: Response; retry: boolean } | { lost: unknown }> {
+  const { beforeRequest, afterResponse } = config.hooks
+  let response = await runHooks(beforeRequest, { request, attempt })
+  const start = Date.now()
+  if (!response) {
+    const headers = new Headers(request.headers)
+    if (config.apiKey && !headers.has('authorization')) headers.set('authorization', `Bearer ${config.apiKey}`)
+    try {
+      response = await abortable(
+        currentFetch(config)(request.url, { method: request.method, headers, ...init }),
+        init.signal,
+      )
+    } catch (lost) {
+      return { lost }
+    }
+  }
+  const answer = await runHooks(afterResponse, { request, attempt, response, duration: Date.now() - start })
+  return answer === 'retry' ? { response, retry: true } : { response: answer ?? response, retry: false }
+}
+
+/**
+ * Runs one call: attempts (each through {@link send} and the hooks), per-attempt and total time limits, the caller's
+ * signal, retries with backoff and `Retry-After`, and the typed error of the last failure (through `beforeError`).
+ * Resolves with the JSON body and the request id.
  */
 export async function request<T extends object>(
   config: Config,
@@ -93,7 +126,8 @@ export async function request<T extends object>(
 ): Promise<WithRequestId<T>> {
   const { signal } = options
   const limits = resolveTimeouts(options.timeout, config.timeouts, 'timeout')
-  const { url, headers } = prepare(config, call.path, options.headers)
+  const request = prepare(config, call.method, call.path, options.headers)
+  const { headers } = request
   const label = `${call.method} ${config.baseUrl}${call.path}`
   const sentId = headers.get('x-request-id')!
   let body: string | undefined
@@ -118,38 +152,51 @@ export async function request<T extends object>(
     if (attempt?.aborted) return new TimeoutError('attempt', limits.attempt, label)
     return cause instanceof GenimageError ? cause : new ConnectionError(label, cause)
   }
+  const failed = async (error: GenimageError, attempt: number): Promise<Error> =>
+    (await runHooks(config.hooks.beforeError, { request, attempt, error })) ?? error
   try {
-    for (let retry = 1; ; retry++) {
-      if (waitSignal.signal.aborted) throw fail(undefined)
-      const attempt = timer(limits.attempt)
-      const link = linkSignals([waitSignal.signal, attempt.signal])
+    for (let attempt = 1; ; attempt++) {
+      if (waitSignal.signal.aborted) throw await failed(fail(undefined), attempt)
+      const clock = timer(limits.attempt)
+      const link = linkSignals([waitSignal.signal, clock.signal])
       let error: GenimageError
+      let forced = false
       try {
-        const response = await abortable(
-          currentFetch(config)(url, { method: call.method, headers, body, signal: link.signal }),
-          link.signal,
-        )
-        const requestId = response.headers.get('x-request-id') || sentId
-        const data = await abortable(readBody(response), link.signal)
-        if (response.ok || call.accept?.(response.status, data)) {
-          if (typeof data !== 'object' || data === null) {
-            throw new GenimageError(
-              `Expected a JSON object from ${label} (HTTP ${response.status}, request ${requestId})`,
-            )
+        // Outside the catch below: what a hook throws is not a failed attempt, and reaches the caller as it is.
+        const sent = await send(config, request, attempt, { body, signal: link.signal })
+        try {
+          if ('lost' in sent) throw sent.lost
+          const { response } = sent
+          forced = sent.retry
+          const requestId = response.headers.get('x-request-id') || sentId
+          const data = await abortable(readBody(response), link.signal)
+          if (!forced && (response.ok || call.accept?.(response.status, data))) {
+            if (typeof data !== 'object' || data === null) {
+              throw new GenimageError(
+                `Expected a JSON object from ${label} (HTTP ${response.status}, request ${requestId})`,
+              )
+            }
+            return { ...(data as T), requestId }
           }
-          return { ...(data as T), requestId }
+          error = createApiError({ status: response.status, body: data, requestId, headers: response.headers })
+        } catch (cause) {
+          error = fail(cause, clock.signal)
         }
-        error = createApiError({ status: response.status, body: data, requestId, headers: response.headers })
-      } catch (cause) {
-        error = fail(cause, attempt.signal)
       } finally {
-        attempt.clear()
+        clock.clear()
         link.unlink()
       }
-      const delay = retryable ? retryDelay(config.retry, retry, error, call.retryOn) : undefined
-      if (delay === undefined || Date.now() + delay >= end) throw error
-      await sleep(delay, waitSignal.signal).catch((cause) => {
-        throw fail(cause)
+      // A hook's 'retry' starts the next attempt at once, within the same limits as any other retry.
+      const delay =
+        !retryable || attempt > config.retry.limit
+          ? undefined
+          : forced
+            ? 0
+            : retryDelay(config.retry, attempt, error, call.retryOn)
+      if (delay === undefined || Date.now() + delay >= end) throw await failed(error, attempt)
+      await runHooks(config.hooks.beforeRetry, { request, attempt: attempt + 1, error, delay })
+      await sleep(delay, waitSignal.signal).catch(async (cause) => {
+        throw await failed(fail(cause), attempt + 1)
       })
     }
   } finally {

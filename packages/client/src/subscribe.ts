@@ -3,7 +3,7 @@ import { UserAbortError } from './errors/user-abort-error.js'
 import { invalid } from './invalid.js'
 import type { Config } from './options.js'
 import type { QueueClient } from './queue.js'
-import { currentFetch, prepare } from './request.js'
+import { prepare, send } from './request.js'
 import { readEvents } from './sse.js'
 import { abortable, linkSignals, resolveTimeouts, sleep, timer } from './timeout.js'
 import type { GenerateRequest, GenerateResponse, Progress, QueueStatus, WithRequestId } from './types.js'
@@ -51,9 +51,12 @@ export interface SubscribeOptions {
 /** fal's names of the modes. */
 const fromFalMode: Record<string, 'stream' | 'poll'> = { streaming: 'stream', polling: 'poll' }
 
-/** The statuses of `/status/stream`; ends early (without throwing) when the stream cannot be used, unless aborted. */
+/**
+ * The statuses of `/status/stream`, through the client's hooks (one attempt); ends early (without throwing) when the
+ * stream cannot be used, unless aborted. What a hook throws rejects as it is.
+ */
 async function* streamStatuses(config: Config, requestId: string, signal: AbortSignal, headers?: HeadersInit) {
-  const call = prepare(config, `/queue/requests/${encodeURIComponent(requestId)}/status/stream`, headers)
+  const call = prepare(config, 'GET', `/queue/requests/${encodeURIComponent(requestId)}/status/stream`, headers)
   call.headers.set('accept', 'text/event-stream')
   // The attempt limit bounds the wait for the response headers, then the silence between two chunks (the server
   // sends a `: ping` comment every 15 s).
@@ -64,20 +67,22 @@ async function* streamStatuses(config: Config, requestId: string, signal: AbortS
   const end = () => request.abort()
   connecting.signal.addEventListener('abort', end)
   try {
-    const response = await abortable(
-      currentFetch(config)(call.url, { headers: call.headers, signal: request.signal }),
-      connecting.signal,
-    ).finally(() => {
+    const sent = await send(config, call, 1, { signal: request.signal }).finally(() => {
       connecting.signal.removeEventListener('abort', end)
       connect.clear()
       connecting.unlink()
     })
+    if (signal.aborted) throw signal.reason
+    if ('lost' in sent || sent.retry) return
+    const { response } = sent
     if (!response.ok || typeof response.body?.getReader !== 'function') return
-    for await (const event of readEvents(response.body, signal, config.timeouts.attempt, end)) {
-      if (event.event === 'status' || event.event === 'message') yield JSON.parse(event.data) as QueueStatus
+    try {
+      for await (const event of readEvents(response.body, signal, config.timeouts.attempt, end)) {
+        if (event.event === 'status' || event.event === 'message') yield JSON.parse(event.data) as QueueStatus
+      }
+    } catch (error) {
+      if (signal.aborted) throw error
     }
-  } catch (error) {
-    if (signal.aborted) throw error
   } finally {
     end()
   }
