@@ -1,4 +1,5 @@
 import { hostname } from 'node:os'
+import { setTimeout as delay } from 'node:timers/promises'
 import {
   type Backend,
   type ImageStore,
@@ -18,7 +19,7 @@ import type { RedisQueueLocation } from './redis-job-queue.js'
 
 /** Options of {@link RedisQueueWorker}. */
 export interface RedisQueueWorkerOptions extends RedisQueueLocation {
-  /** The backend jobs run on; the worker runs `backend.concurrency` jobs at once. */
+  /** The backend jobs run on; the worker takes a job only while fewer than `backend.concurrency` run. */
   backend: Backend
   /** Where images go (a directory every API node reads, or S3): never Redis. */
   store: ImageStore
@@ -56,16 +57,37 @@ export interface WorkerHealth {
 /** Durations of recent successful jobs kept for the throughput estimate. */
 const RECENT_JOBS = 20
 
+/** Longest an idle worker blocks on BullMQ's marker before it looks at the wait list again, in seconds. */
+const IDLE_BLOCK_S = 5
+
+/** Wait before a fetch or a hand-back is tried again while Redis is unreachable. */
+const RETRY_MS = 1000
+
+/** A job this worker took: its lock token and the controller that interrupts it. */
+interface Taken {
+  job: Job<JobData, ResultData>
+  token: string
+  controller: AbortController
+  /** Its lock went to another worker (this one stalled): that worker's run decides, this one writes nothing. */
+  lost: boolean
+}
+
 /**
- * Pulls jobs from the BullMQ queue and runs them on a backend with core's `runJob`, `backend.concurrency` at a time:
- * progress and logs go to the job (and so to every API node's `watch`), images to the store, failures to the job
- * as plain JSON. It stops a running job when its owner cancels it (a pub/sub message, and a marker it re-checks each
- * second), publishes its presence and measured job durations for `/ready` and Retry-After, and on
- * {@link drain} finishes its running jobs and takes no new ones. A killed worker's jobs run again elsewhere once its
- * lock lapses (BullMQ's stalled-job check).
+ * Pulls jobs from the BullMQ queue and runs them on a backend with core's `runJob`: progress and logs go to the job
+ * (and so to every API node's `watch`), images to the store, failures to the job as plain JSON.
+ *
+ * It takes a job only while the backend has room for one (`backend.concurrency`, read before every fetch: the
+ * ComfyUI batcher makes room for a batch only while the GPU is idle), so a job that reports `IN_QUEUE` stays in
+ * Redis, with its queue position, until some worker can start it: BullMQ's manual fetching (`getNextJob` without
+ * blocking, a blocking wait on the queue's marker while nothing waits, lock renewal and the stalled-job check run
+ * here). It stops a running job when its owner cancels it (a pub/sub message, and a marker it re-checks each
+ * second), publishes its presence and measured job durations for `/ready` and Retry-After, and on {@link drain}
+ * finishes its running jobs and takes no new ones. A killed worker's jobs run again elsewhere once its lock lapses
+ * (BullMQ's stalled-job check).
  * @example
  * const worker = new RedisQueueWorker({ url, backend, store })
  * await worker.start()
+ * worker.run()
  */
 export class RedisQueueWorker {
   /** This worker's id in Redis and in logs. */
@@ -77,11 +99,20 @@ export class RedisQueueWorker {
   readonly #redis: Redis
   readonly #subscriber: Redis
   readonly #worker: Worker<JobData, ResultData>
-  readonly #jobsRedis: Redis
-  readonly #running = new Set<string>()
+  /** Blocks on the queue's marker while nothing waits (a connection of its own: blocking commands hold it). */
+  readonly #markers: Redis
+  readonly #lockMs: number
+  readonly #running = new Map<string, Taken>()
   readonly #now: () => number
   #recentMs: number[] = []
   #heartbeat: NodeJS.Timeout | undefined
+  #lockRenewal: NodeJS.Timeout | undefined
+  #fetching: Promise<void> | undefined
+  /** Wakes the fetch loop when it waits for room (a job ended, the backend's concurrency may have risen). */
+  #wake: (() => void) | undefined
+  /** Resolves when the last running job ended. */
+  #idle: (() => void) | undefined
+  #tokens = 0
   #draining = false
   readonly #jobsTotal
   readonly #errorsTotal
@@ -93,20 +124,20 @@ export class RedisQueueWorker {
     this.#now = options.now ?? Date.now
     const name = options.name ?? 'generate'
     const prefix = options.prefix ?? 'genimage'
-    const lockMs = options.lockMs ?? 30_000
+    this.#lockMs = options.lockMs ?? 30_000
     this.#keys = genimageKeys(prefix, name)
     const onError = options.onRedisError
     this.#redis = openRedis(options.url, { kind: 'commands', onError, name: `${prefix}:worker` })
     this.#subscriber = openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-cancels` })
-    this.#jobsRedis = openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-jobs` })
-    this.#worker = new Worker<JobData, ResultData>(name, (job, _token, signal) => this.#process(job, signal), {
+    this.#markers = openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-markers` })
+    // No processor: this class fetches, renews locks and finishes jobs itself (BullMQ's manual fetching).
+    this.#worker = new Worker<JobData, ResultData>(name, undefined, {
       connection: openRedis(options.url, { kind: 'blocking', onError, name: `${prefix}:worker-jobs` }),
       prefix,
       name: this.id,
       autorun: false,
-      concurrency: Math.max(1, options.backend.concurrency ?? 1),
-      lockDuration: lockMs,
-      stalledInterval: lockMs,
+      lockDuration: this.#lockMs,
+      stalledInterval: this.#lockMs,
       maxStalledCount: 2,
     })
     this.#worker.on('error', (error) => onError?.(error))
@@ -123,16 +154,21 @@ export class RedisQueueWorker {
     this.#subscriber.on('message', (_channel: string, id: string) => void this.cancelLocal(id))
     await this.#subscriber.subscribe(this.#keys.cancelChannel).catch(() => {})
     this.#heartbeat = setInterval(() => {
-      this.#followConcurrency()
+      // The backend's room can grow without a job ending (a batch left the GPU): look again each beat.
+      this.#wake?.()
       void this.#beat()
     }, HEARTBEAT_MS)
     this.#heartbeat.unref()
     await this.#beat()
   }
 
-  /** Starts taking jobs (the backend must be ready). */
+  /** Starts taking jobs (the backend must be ready), the stalled-job check and lock renewal. */
   run(): void {
-    void this.#worker.run().catch((error: Error) => this.#options.onRedisError?.(error))
+    if (this.#fetching || this.#draining) return
+    void this.#worker.startStalledCheckTimer().catch((error: Error) => this.#options.onRedisError?.(error))
+    this.#lockRenewal = setInterval(() => void this.#renewLocks(), this.#lockMs / 2)
+    this.#lockRenewal.unref()
+    this.#fetching = this.#fetchLoop()
     void this.#beat()
   }
 
@@ -157,53 +193,177 @@ export class RedisQueueWorker {
    */
   async drain(graceMs?: number): Promise<number> {
     this.#draining = true
+    this.#wake?.()
+    // A fetch blocked on the marker ends now; one that was moving a job to active hands it back (see the loop).
+    this.#markers.disconnect()
     await this.#beat()
-    const finished = this.#worker.close()
     if (graceMs === undefined) {
-      await finished
+      await this.#allEnded()
       return 0
     }
     let timer: NodeJS.Timeout | undefined
     const graceOver = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs)
     })
-    await Promise.race([finished, graceOver])
+    await Promise.race([this.#allEnded(), graceOver])
     clearTimeout(timer)
-    const dropped = [...this.#running]
-    for (const id of dropped) this.#worker.cancelJob(id, jobErrors.dropped(graceMs) as unknown as string)
+    const dropped = [...this.#running.values()]
+    for (const { controller } of dropped) controller.abort(jobErrors.dropped(graceMs))
     // Their failures are written if Redis answers; if not, their locks lapse and other workers run them again.
-    await atMost(finished, CLOSE_TIMEOUT_MS)
+    await atMost(this.#allEnded(), CLOSE_TIMEOUT_MS)
     return dropped.length
   }
 
   /** Interrupts job `id` if it runs on this worker (its owner cancelled it); false when it does not run here. */
   cancelLocal(id: string): boolean {
-    if (!this.#running.has(id)) return false
-    return this.#worker.cancelJob(id, 'cancelled')
+    const taken = this.#running.get(id)
+    if (!taken) return false
+    taken.controller.abort('cancelled')
+    return true
   }
 
-  /** Stops beating, withdraws this worker's presence and closes its connections. */
+  /** Stops fetching, beating and renewing locks, withdraws this worker's presence and closes its connections. */
   async close(): Promise<void> {
+    this.#draining = true
+    this.#wake?.()
     clearInterval(this.#heartbeat)
+    clearInterval(this.#lockRenewal)
+    this.#markers.disconnect()
     await atMost(withdrawPresence(this.#redis, this.#keys, this.id), CLOSE_TIMEOUT_MS)
     await atMost(this.#worker.close(true), CLOSE_TIMEOUT_MS)
-    this.#jobsRedis.disconnect()
+    await atMost(this.#fetching ?? Promise.resolve(), CLOSE_TIMEOUT_MS)
     this.#subscriber.disconnect()
     this.#redis.disconnect()
   }
 
-  /**
-   * Follows the backend's concurrency, which may change with every hand-over (the ComfyUI batcher makes room for a
-   * batch only while the GPU is idle): BullMQ reads it before each fetch.
-   */
-  #followConcurrency(): void {
-    this.#worker.concurrency = Math.max(1, this.#options.backend.concurrency ?? 1)
+  /** Whether the backend has room for one more job now (it may change with every hand-over). */
+  #hasRoom(): boolean {
+    return !this.#draining && this.#running.size < Math.max(1, this.#options.backend.concurrency ?? 1)
   }
 
-  async #process(job: Job<JobData, ResultData>, signal: AbortSignal | undefined): Promise<ResultData> {
+  /**
+   * Takes jobs while the backend has room: the oldest waiting job at once (no blocking, so none is taken that the
+   * backend has no room for), otherwise a blocking wait on BullMQ's marker, which every added or returned job sets.
+   */
+  async #fetchLoop(): Promise<void> {
+    const markerKey = this.#worker.keys['marker']!
+    while (!this.#draining) {
+      if (!this.#hasRoom()) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve
+        })
+        this.#wake = undefined
+        continue
+      }
+      const token = `${this.id}:${this.#tokens++}`
+      let job: Job<JobData, ResultData> | undefined
+      try {
+        job = await this.#worker.getNextJob(token, { block: false })
+      } catch (error) {
+        this.#options.onRedisError?.(error as Error)
+        await delay(RETRY_MS)
+        continue
+      }
+      if (job) {
+        // A drain that began while the job was being moved: it goes back to the wait list for other workers.
+        if (this.#draining) await job.moveToWait(token).catch(() => {})
+        else this.#take(job, token)
+        // Let the backend take the job (the ComfyUI pool hands it over a few microtasks later), then ask again.
+        await new Promise((resolve) => setImmediate(resolve))
+        continue
+      }
+      try {
+        const popped = await this.#markers.bzpopmin(markerKey, IDLE_BLOCK_S)
+        // The wake-up was meant for a worker with room: if ours filled meanwhile, leave it for another one.
+        if (popped && !this.#hasRoom()) await this.#markers.zadd(markerKey, popped[2], popped[1])
+      } catch (error) {
+        if (this.#draining) break
+        this.#options.onRedisError?.(error as Error)
+        await delay(RETRY_MS)
+      }
+    }
+  }
+
+  /** Starts job `job` (whose lock `token` holds) on the backend and finishes it in Redis when it ends. */
+  #take(job: Job<JobData, ResultData>, token: string): void {
+    const taken: Taken = { job, token, controller: new AbortController(), lost: false }
+    this.#running.set(job.id!, taken)
+    void this.#process(job, taken.controller.signal)
+      .then(
+        async (result) => {
+          if (!taken.lost) await this.#finish(() => job.moveToCompleted(result, token, false))
+        },
+        async (error: Error) => {
+          if (!taken.lost) await this.#finish(() => job.moveToFailed(error, token, false))
+        },
+      )
+      .finally(() => {
+        this.#running.delete(job.id!)
+        this.#wake?.()
+        if (this.#running.size > 0) return
+        const idle = this.#idle
+        this.#idle = undefined
+        idle?.()
+      })
+  }
+
+  /**
+   * Writes a job's end to Redis, retrying while Redis is unreachable for as long as the job's lock lasts (after
+   * that another worker holds the job, and its run decides).
+   */
+  async #finish(write: () => Promise<unknown>): Promise<void> {
+    const until = Date.now() + this.#lockMs
+    for (;;) {
+      try {
+        await write()
+        return
+      } catch (error) {
+        this.#options.onRedisError?.(error as Error)
+        if (this.#redis.status === 'ready' || Date.now() + RETRY_MS >= until) return
+        await delay(RETRY_MS)
+      }
+    }
+  }
+
+  /** Renews the locks of the running jobs; one whose lock another worker took (it stalled) is interrupted. */
+  async #renewLocks(): Promise<void> {
+    const taken = [...this.#running.values()]
+    if (taken.length === 0) return
+    const ids = taken.map(({ job }) => job.id!)
+    const lost = await this.#worker
+      .extendJobLocks(
+        ids,
+        taken.map(({ token }) => token),
+        this.#lockMs,
+      )
+      .catch((error: Error) => {
+        this.#options.onRedisError?.(error)
+        return []
+      })
+    for (const id of lost) {
+      const stalled = this.#running.get(id)
+      if (!stalled) continue
+      this.#options.onRedisError?.(new Error(`lost the lock of job ${id}: another worker runs it again`))
+      stalled.lost = true
+      stalled.controller.abort(jobErrors.dropped(this.#lockMs))
+    }
+  }
+
+  /** Resolves once no job runs here. */
+  #allEnded(): Promise<void> {
+    if (this.#running.size === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const previous = this.#idle
+      this.#idle = () => {
+        previous?.()
+        resolve()
+      }
+    })
+  }
+
+  async #process(job: Job<JobData, ResultData>, signal: AbortSignal): Promise<ResultData> {
     const id = job.id!
     const { input } = job.data
-    this.#running.add(id)
     const progress: ProgressData = { step: 0, total_steps: input.num_inference_steps, logs: [] }
     // Progress updates are chained (in order) and coalesced (the newest wins while one is in flight).
     let reported: Promise<unknown> = Promise.resolve()
@@ -233,7 +393,7 @@ export class RedisQueueWorker {
       }
       startedAt = this.#now()
       this.#queueWait.observe(Math.max(0, startedAt - job.data.acceptedAt) / 1000)
-      const running = runJob({
+      const { image, timings } = await runJob({
         backend: this.#options.backend,
         store: this.#options.store,
         job: { id, input },
@@ -250,9 +410,6 @@ export class RedisQueueWorker {
         },
         onTimeout: () => this.#options.onJobTimeout?.(id),
       })
-      // The backend holds the job now: fetch no more than it makes room for.
-      this.#followConcurrency()
-      const { image, timings } = await running
       // Not awaited: progress and completion go over the same connection, in order.
       const finishedAt = this.#now()
       this.#recentMs = [...this.#recentMs.slice(1 - RECENT_JOBS), finishedAt - startedAt]
@@ -270,9 +427,6 @@ export class RedisQueueWorker {
       if (error.kind !== 'cancelled') this.#errorsTotal.inc({ kind: error.kind })
       this.#options.onJobFinished?.({ id, error, attempt: job.attemptsStarted })
       throw new UnrecoverableError(JSON.stringify(failure))
-    } finally {
-      this.#running.delete(id)
-      this.#followConcurrency()
     }
   }
 
@@ -295,6 +449,6 @@ export class RedisQueueWorker {
       draining: this.#draining,
     }).catch(() => {})
     // A cancel published while our subscriber was reconnecting is caught here, within a heartbeat.
-    for (const id of this.#running) if (await this.#cancelled(id)) this.cancelLocal(id)
+    for (const id of [...this.#running.keys()]) if (await this.#cancelled(id)) this.cancelLocal(id)
   }
 }

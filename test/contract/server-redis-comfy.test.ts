@@ -1,0 +1,85 @@
+import { createServer } from 'node:net'
+import { roundRobinFetch, startTopology } from '../scale/topology.js'
+import { fakeComfyDir, freePort } from './server-target.js'
+import { defineContractSuite } from './suite.js'
+import type { ContractTarget } from './target.js'
+
+const isFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+
+/** A base port whose successor is free too: a worker's two instances listen on COMFYUI_PORT and COMFYUI_PORT + 1. */
+async function twoFreePorts(): Promise<number> {
+  for (;;) {
+    const base = await freePort()
+    if (base < 65_535 && (await isFree(base + 1))) return base
+  }
+}
+
+/** Resolves once the worker answers `/ready` with 200 (its pool started), so every test sees both workers. */
+async function workerReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (
+    (await fetch(`${url}/ready`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
+    if (Date.now() > deadline) throw new Error(`worker ${url}/ready never answered 200`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/**
+ * The built server as 1 API node + 2 workers on one real Redis, each worker supervising a pool of two fake ComfyUI
+ * processes (GPUS=0,1): the batching ComfyUI bridge decides how many jobs a worker takes.
+ */
+const target: ContractTarget = {
+  name: '1 API node + 2 workers on Redis, each with a pool of two fake ComfyUI processes (built server)',
+  async start(options) {
+    const env: Record<string, string> = {}
+    if (options.maxQueueSize !== undefined) env['MAX_QUEUE'] = String(options.maxQueueSize)
+    if (options.apiKeys) env['API_KEYS'] = options.apiKeys.join(',')
+    // JOB_TIMEOUT_MS starts at 1 s: steps of 400 ms make the slow generation (≥ 2 s) run past it all the same.
+    const timeoutMs = options.jobTimeoutMs === undefined ? undefined : Math.max(1000, options.jobTimeoutMs)
+    // 150 ms per sampling step: a 1024² 4-step generation takes at least 0.6 s.
+    const stepMs = timeoutMs === undefined ? (options.slow ? 150 : 0) : Math.ceil(timeoutMs / 2.5)
+    const comfy = await fakeComfyDir()
+    const workerEnv: Record<string, string> = {
+      GPUS: '0,1',
+      COMFYUI_DIR: comfy.dir,
+      COMFYUI_PYTHON: 'sh',
+      SKIP_WEIGHTS_DOWNLOAD: 'true',
+      COMFYUI_ARGS: `--step-ms ${stepMs}`,
+      ...(timeoutMs === undefined ? {} : { JOB_TIMEOUT_MS: String(timeoutMs) }),
+    }
+    const topology = await startTopology({ apiNodes: 1, workers: 0, env, workerEnv }).catch(async (error) => {
+      await comfy.remove()
+      throw error
+    })
+    try {
+      for (let index = 0; index < 2; index += 1)
+        await topology.add('worker', { COMFYUI_PORT: String(await twoFreePorts()) })
+      await topology.ready()
+      await Promise.all(topology.workers.map((worker) => workerReady(worker.url)))
+    } catch (error) {
+      await topology.close()
+      await comfy.remove()
+      throw error
+    }
+    const urls = topology.apis.map((node) => node.url)
+    return {
+      baseUrl: urls[0]!,
+      fetch: roundRobinFetch(urls),
+      async close() {
+        await topology.close()
+        await comfy.remove()
+      },
+    }
+  },
+}
+
+defineContractSuite(target)
