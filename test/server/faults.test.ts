@@ -191,11 +191,11 @@ describe('genimage-server as a process', () => {
       })
 
     const running = post('finish me before you go')
+    // Our prompt itself, not one of the warm-up prompts ComfyUI runs for a few seconds after ready.
     await eventually(async () => {
-      const state = (await (await fetch(`http://127.0.0.1:${env.COMFYUI_PORT}/fake/state`)).json()) as {
-        running: string | null
-      }
-      return state.running ? true : undefined
+      const queue = await (await fetch(`http://127.0.0.1:${env.COMFYUI_PORT}/queue`)).text()
+      const [running] = (JSON.parse(queue) as { queue_running: unknown[] }).queue_running
+      return JSON.stringify(running ?? '').includes('finish me before you go') ? true : undefined
     }, 'the generation to run in ComfyUI')
     server.child.kill('SIGTERM')
     await server.line((line) => line.includes('SIGTERM: draining'))
