@@ -200,12 +200,21 @@ describe('loadConfig: bad input', () => {
     expect(loadConfig(['--port=x', '-v'], {}).action).toBe('version')
   })
 
-  it('names every missing S3 variable when STORAGE=s3', () => {
-    const error = failure(['--storage', 's3'], { S3_BUCKET: 'b' })
-    expect(error.message).toBe(
-      'STORAGE=s3 needs S3_ACCESS_KEY_ID (--s3-access-key-id), S3_SECRET_ACCESS_KEY (--s3-secret-access-key)',
+  it('needs a bucket with STORAGE=s3, and both halves of a static key or neither (the AWS credential chain)', () => {
+    expect(failure(['--storage', 's3'], {}).message).toBe('STORAGE=s3 needs S3_BUCKET (--s3-bucket)')
+    const half = failure(['--storage', 's3'], { S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'id' })
+    expect(half.message).toBe(
+      'S3_ACCESS_KEY_ID needs S3_SECRET_ACCESS_KEY (--s3-secret-access-key); set neither to use the AWS credential chain',
     )
-    expect(error.option).toBe('--s3-access-key-id')
+    expect(half.option).toBe('--s3-secret-access-key')
+    expect(failure(['--storage', 's3'], { S3_BUCKET: 'b', S3_SECRET_ACCESS_KEY: 's' }).option).toBe(
+      '--s3-access-key-id',
+    )
+    expect(run(['--storage', 's3'], { S3_BUCKET: 'b' }).s3).toMatchObject({
+      bucket: 'b',
+      accessKeyId: undefined,
+      secretAccessKey: undefined,
+    })
   })
 
   it('never echoes secrets in errors', () => {

@@ -10,8 +10,9 @@ export interface S3Settings {
   endpoint: string | undefined
   region: string
   bucket: string
-  accessKeyId: string
-  secretAccessKey: string
+  /** Static key; undefined (with `secretAccessKey`): the AWS credential chain. */
+  accessKeyId: string | undefined
+  secretAccessKey: string | undefined
   sessionToken: string | undefined
   prefix: string | undefined
   publicBaseUrl: string | undefined
@@ -148,12 +149,18 @@ function derive(values: OptionValues): ServerConfig {
   const modelsDir = values.modelsDir ?? (values.comfyuiDir ? join(values.comfyuiDir, 'models') : undefined)
   let s3: S3Settings | undefined
   if (values.storage === 's3') {
-    const missing = (['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter(
-      (env) => values[keyOf(env)] === undefined,
+    if (values.s3Bucket === undefined) {
+      throw new ConfigError(`STORAGE=s3 needs S3_BUCKET (${flagOf('S3_BUCKET')})`, flagOf('S3_BUCKET'))
+    }
+    const keys = (['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const).filter(
+      (env) => values[keyOf(env)] !== undefined,
     )
-    if (missing.length > 0) {
-      const list = missing.map((env) => `${env} (${flagOf(env)})`).join(', ')
-      throw new ConfigError(`STORAGE=s3 needs ${list}`, flagOf(missing[0]!))
+    if (keys.length === 1) {
+      const missing = keys[0] === 'S3_ACCESS_KEY_ID' ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'
+      throw new ConfigError(
+        `${keys[0]} needs ${missing} (${flagOf(missing)}); set neither to use the AWS credential chain`,
+        flagOf(missing),
+      )
     }
     if (values.s3Prefix !== undefined && !/^([A-Za-z0-9_.-]+\/)+$/.test(values.s3Prefix)) {
       throw new ConfigError(
@@ -165,9 +172,9 @@ function derive(values: OptionValues): ServerConfig {
     s3 = {
       endpoint: values.s3Endpoint,
       region: values.s3Region,
-      bucket: values.s3Bucket!,
-      accessKeyId: values.s3AccessKeyId!,
-      secretAccessKey: values.s3SecretAccessKey!,
+      bucket: values.s3Bucket,
+      accessKeyId: values.s3AccessKeyId,
+      secretAccessKey: values.s3SecretAccessKey,
       sessionToken: values.s3SessionToken,
       prefix: values.s3Prefix,
       publicBaseUrl: values.s3PublicBaseUrl,

@@ -300,17 +300,18 @@ export const OPTIONS = [
   option('S3_ACCESS_KEY_ID', text('<id>'), {
     group: STORAGE,
     secret: true,
-    description: 'S3 access key id (required with STORAGE=s3).',
+    description:
+      'Static S3 access key id, with S3_SECRET_ACCESS_KEY; unset: the AWS credential chain (see docs/deploy.md).',
   }),
   option('S3_SECRET_ACCESS_KEY', text('<secret>'), {
     group: STORAGE,
     secret: true,
-    description: 'S3 secret access key (required with STORAGE=s3).',
+    description: 'Static S3 secret access key, with S3_ACCESS_KEY_ID.',
   }),
   option('S3_SESSION_TOKEN', text('<token>'), {
     group: STORAGE,
     secret: true,
-    description: 'Session token for temporary S3 credentials.',
+    description: 'Session token of static temporary S3 credentials.',
   }),
   option('S3_PREFIX', text('<prefix/>'), {
     group: STORAGE,

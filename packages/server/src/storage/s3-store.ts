@@ -1,7 +1,25 @@
+import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { defaultProvider } from '@aws-sdk/credential-provider-node'
 import type { ImageContentType, ImageStore, StoredImage } from '@genimage/core'
+import { AwsV4Signer } from 'aws4fetch'
 import { assertKeyMatches, contentTypeOfKey, isImageKey } from './keys.js'
-import { type AwsCredentials, EMPTY_SHA256, sha256Hex, signRequest } from './sigv4.js'
+
+/** AWS credentials for signing. */
+export interface AwsCredentials {
+  accessKeyId: string
+  secretAccessKey: string
+  /** Temporary credentials (STS, IAM roles) also carry a session token. */
+  sessionToken?: string
+  /** When temporary credentials expire. */
+  expiration?: Date
+}
+
+/**
+ * Where signing credentials come from, asked before every request: it must cache them and refresh them before they
+ * expire, as the AWS SDK's providers do.
+ */
+export type AwsCredentialsProvider = () => Promise<AwsCredentials>
 
 /** Options of {@link createS3Store}. */
 export interface S3StoreOptions {
@@ -10,10 +28,21 @@ export interface S3StoreOptions {
   /** Signing region (`auto` for R2). */
   region: string
   bucket: string
-  accessKeyId: string
-  secretAccessKey: string
-  /** For temporary credentials. */
+  /** Static access key id, together with `secretAccessKey`; unset: `credentials`. */
+  accessKeyId?: string
+  /** Static secret access key, together with `accessKeyId`. */
+  secretAccessKey?: string
+  /** Session token of static temporary credentials. */
   sessionToken?: string
+  /**
+   * Credentials when no static key is given.
+   * @default the AWS SDK's default chain (`defaultProvider` of `@aws-sdk/credential-provider-node`): `AWS_ACCESS_KEY_ID`
+   * / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, then SSO, the shared config and credentials files (`AWS_PROFILE`),
+   * `credential_process`, web identity (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`), then the ECS container or EC2
+   * instance metadata (IMDSv2); temporary credentials are fetched again when less than 5 minutes remain.
+   * @see docs/deploy.md, "S3 credentials"
+   */
+  credentials?: AwsCredentialsProvider
   /** Prepended to every key, e.g. `images/`. @default '' */
   prefix?: string
   /** Public URL of the bucket (CDN); when set, responses link there instead of `/files/{key}`. */
@@ -49,22 +78,20 @@ export class S3Error extends Error {
 }
 
 /**
- * An {@link ImageStore} over the S3 REST API (PUT Object, GET Object), signed with SigV4; no AWS SDK.
- * Works with AWS S3 and S3-compatible services; keys are validated like every store's.
+ * An {@link ImageStore} over the S3 REST API (PUT Object, GET Object), signed with SigV4 by `aws4fetch`, with a
+ * static key or the AWS credential chain. Works with AWS S3 and S3-compatible services; keys are validated like every
+ * store's.
  * @example
  * const store = createS3Store({ endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'images',
  *   accessKeyId, secretAccessKey, publicBaseUrl: 'https://cdn.example.com' })
+ * const onAws = createS3Store({ region: 'eu-west-1', bucket: 'images' }) // env, profile, web identity or IMDS
  */
 export function createS3Store(options: S3StoreOptions): ImageStore {
   const endpoint = new URL(options.endpoint ?? `https://s3.${options.region}.amazonaws.com`)
   const pathStyle = options.forcePathStyle ?? options.endpoint !== undefined
   const prefix = options.prefix ?? ''
   if (!/^([A-Za-z0-9_.-]+\/)*$/.test(prefix)) throw new TypeError(`invalid S3 prefix ${JSON.stringify(prefix)}`)
-  const credentials: AwsCredentials = {
-    accessKeyId: options.accessKeyId,
-    secretAccessKey: options.secretAccessKey,
-    sessionToken: options.sessionToken,
-  }
+  const credentials = credentialsOf(options)
   const cacheControl = options.cacheControl ?? 'public, max-age=31536000, immutable'
   const client: S3Client = {
     region: options.region,
@@ -113,15 +140,28 @@ export function createS3Store(options: S3StoreOptions): ImageStore {
 /** What {@link s3Request} needs besides the request itself. */
 export interface S3Client {
   region: string
-  credentials: AwsCredentials
+  credentials: AwsCredentialsProvider
   fetch: typeof fetch
   timeoutMs: number
   attempts: number
 }
 
+/** The static key of `options` when it has one, else its provider, else the AWS SDK's default chain. */
+function credentialsOf(options: S3StoreOptions): AwsCredentialsProvider {
+  const { accessKeyId, secretAccessKey, sessionToken } = options
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new TypeError('S3 accessKeyId and secretAccessKey go together: give both, or neither for the AWS chain')
+  }
+  if (accessKeyId !== undefined && secretAccessKey !== undefined) {
+    const fixed: AwsCredentials = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
+    return async () => fixed
+  }
+  return options.credentials ?? defaultProvider()
+}
+
 /**
  * Sends one signed S3 request, retrying network errors and 5xx; throws {@link S3Error} for other non-2xx answers
- * unless their status is in `allow`.
+ * unless their status is in `allow`, and for credentials the provider cannot find.
  * @example await s3Request(client, 'PUT', new URL('http://127.0.0.1:9000/bucket'), {})
  */
 export async function s3Request(
@@ -132,23 +172,36 @@ export async function s3Request(
   body?: Uint8Array,
   allow: readonly number[] = [],
 ): Promise<Response> {
-  const payloadHash = body ? sha256Hex(body) : EMPTY_SHA256
+  // The payload's hash is signed (not UNSIGNED-PAYLOAD), so S3 rejects a body altered on the way.
+  const payloadHash = createHash('sha256')
+    .update(body ?? new Uint8Array())
+    .digest('hex')
   let lastError: unknown
   for (let attempt = 1; attempt <= client.attempts; attempt++) {
     if (attempt > 1) await sleep(100 * 2 ** (attempt - 2))
-    const signed = signRequest({
+    let credentials: AwsCredentials
+    try {
+      credentials = await client.credentials()
+    } catch (error) {
+      throw new S3Error(`S3 ${method} ${url.pathname}: no credentials: ${(error as Error).message}`, 0, undefined, {
+        cause: error,
+      })
+    }
+    const signed = await new AwsV4Signer({
       method,
-      url,
-      headers,
-      payloadHash,
+      url: url.toString(),
+      headers: { ...headers, 'x-amz-content-sha256': payloadHash },
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+      service: 's3',
       region: client.region,
-      credentials: client.credentials,
-    })
+    }).sign()
     let response: Response
     try {
-      response = await client.fetch(url, {
+      response = await client.fetch(signed.url, {
         method,
-        headers: signed,
+        headers: signed.headers,
         body: body as Uint8Array<ArrayBuffer> | undefined,
         signal: AbortSignal.timeout(client.timeoutMs),
       })
