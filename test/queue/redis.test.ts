@@ -1,5 +1,7 @@
+// The queue and the worker as a host imports them from the package; withLocalWorker is the server's own wiring.
+import { RedisJobQueue, RedisQueueWorker } from '@genimage/server'
 import { afterAll, beforeAll } from 'vitest'
-import { RedisJobQueue, RedisQueueWorker, withLocalWorker } from '../../packages/server/src/queue/redis/index.js'
+import { withLocalWorker } from '../../packages/server/src/queue/redis/index.js'
 import { type RunningRedis, startRedis } from '../scale/redis-server.js'
 import { defineQueueConformance } from './conformance.js'
 
