@@ -3,8 +3,9 @@
  * {@link SEQUENCES} lists, per moment of a prompt's life, the messages ComfyUI 0.8.0 sends and their order
  * (read from `main.py` `prompt_worker`/`hijack_progress`, `execution.py` `execute`/`execute_async`/`add_message`,
  * `comfy_execution/progress.py` `WebUIProgressHandler`, `server.py` `websocket_handler`/`send_image*`).
- * {@link MESSAGES} says, per message, who receives it and what it carries. `test/comfyui-transcript.test.ts` checks
- * the result against `transcripts/comfyui-0.8.0.json`, recorded from real ComfyUI on a GPU.
+ * {@link MESSAGES} says, per message, who receives it and what it carries. `@genimage/server`'s
+ * `test/comfyui-transcript.test.ts` checks the result against `transcripts/comfyui-0.8.0.json`, recorded from real
+ * ComfyUI on a GPU.
  * @module
  */
 import { pyJson } from './python.js'

@@ -1,5 +1,6 @@
-"""Records what a ComfyUI sends for a fixed list of scenarios (the ones test/comfyui-transcript.test.ts replays on
-the fake), with the GenimageOutput node installed and the SDXL checkpoint of workflows/sdxl-turbo available.
+"""Records what a ComfyUI sends for a fixed list of scenarios (the ones packages/server/test/comfyui-transcript.test.ts
+replays on the fake), with the GenimageOutput node installed and the SDXL checkpoint of the server's
+workflows/sdxl-turbo available.
 
     python3 record.py [--base http://127.0.0.1:8188] [--out DIR]
 

@@ -1,15 +1,15 @@
+// The fake as a client of ComfyUI sees it: message order, binary frames, validation, queue, errors, routes, lifecycle.
 import { readFile } from 'node:fs/promises'
-import { BINARY_EVENT, FakeComfyUI, type FakeComfyUIOptions, SEQUENCES } from '@genimage/fake-comfyui'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import {
-  type ComfyGraph,
-  type ComfyNode,
-  decodeBinaryFrame,
-  defaultWorkflowDir,
-  plainPath,
-  readWorkflowFiles,
-} from '../src/comfyui/index.js'
+  BINARY_EVENT,
+  FakeComfyUI,
+  type FakeComfyUIOptions,
+  type PromptGraph,
+  type PromptNode,
+  SEQUENCES,
+} from '../src/index.js'
 
 const fakes: FakeComfyUI[] = []
 const sockets: WebSocket[] = []
@@ -25,11 +25,31 @@ async function start(options: FakeComfyUIOptions = {}): Promise<FakeComfyUI> {
   return fake
 }
 
-/** The tutorial workflow (as shipped in workflows/sdxl-turbo) with a given output node. */
-async function tutorial(output: ComfyNode): Promise<ComfyGraph> {
-  const graph: ComfyGraph = plainPath(await readWorkflowFiles(defaultWorkflowDir())).graph
+/** ComfyUI's SDXL Turbo example workflow in API format (`test/fixtures/sdxl-turbo.json`) with a given output node. */
+async function tutorial(output: PromptNode): Promise<PromptGraph> {
+  const graph = JSON.parse(
+    await readFile(new URL('./fixtures/sdxl-turbo.json', import.meta.url), 'utf8'),
+  ) as PromptGraph
   graph['27'] = output
   return graph
+}
+
+/** A binary frame as a client reads it: event type, then the image (and, for types 4 and GENI, JSON metadata). */
+function decodeFrame(frame: Buffer) {
+  const event = frame.readUInt32BE(0)
+  if (event === BINARY_EVENT.PREVIEW_IMAGE) {
+    return { event, contentType: frame.readUInt32BE(4) === 1 ? 'image/jpeg' : 'image/png', bytes: frame.subarray(8) }
+  }
+  const length = frame.readUInt32BE(4)
+  const metadata = JSON.parse(frame.subarray(8, 8 + length).toString()) as Record<string, unknown>
+  return {
+    event,
+    contentType: metadata['content_type'] ?? metadata['image_type'],
+    promptId: metadata['prompt_id'],
+    nodeId: metadata['node_id'],
+    metadata,
+    bytes: frame.subarray(8 + length),
+  }
 }
 
 /** Connects a raw client and records what it hears: JSON as `type` (+ node), binary frames as `binary:<event>`. */
@@ -106,8 +126,9 @@ describe('fake ComfyUI protocol', () => {
       data: { status: { exec_info: { queue_remaining: 0 } }, sid: 'c1' },
     })
     expect(client.messages.at(-1)).toEqual({ type: 'executing', data: { node: null, prompt_id: 'p1' } })
-    const frame = decodeBinaryFrame(client.frames[0]!)
-    expect(frame).toMatchObject({ kind: 'image', contentType: 'image/png' })
+    const frame = decodeFrame(client.frames[0]!)
+    expect(frame).toMatchObject({ contentType: 'image/png' })
+    expect([...frame.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47])
     // The sequence table drives it: the moments used above are the documented ones.
     expect(SEQUENCES.taskDone).toEqual(['status', 'executing:null'])
   })
@@ -128,7 +149,7 @@ describe('fake ComfyUI protocol', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
 
     expect(client.messages[1]?.type).toBe('feature_flags')
-    const frames = client.frames.map((f) => decodeBinaryFrame(f))
+    const frames = client.frames.map(decodeFrame)
     expect(frames[0]).toMatchObject({ event: 4, promptId: 'a', nodeId: '27', contentType: 'image/png' })
     expect(frames[1]).toMatchObject({
       event: BINARY_EVENT.GENIMAGE_IMAGE,
@@ -259,12 +280,9 @@ describe('fake ComfyUI protocol', () => {
     expect((await fetch(`${fake.url}/view?filename=nope.png`)).status).toBe(404)
   })
 
-  it('describes our custom nodes exactly as real ComfyUI 0.8.0 did (recorded /object_info)', async () => {
+  it('describes genimage’s custom nodes exactly as real ComfyUI 0.8.0 did (recorded /object_info)', async () => {
     const recorded = JSON.parse(
-      await readFile(
-        new URL(import.meta.resolve('@genimage/fake-comfyui/transcripts/object-info-genimage.json')),
-        'utf8',
-      ),
+      await readFile(new URL('../src/transcripts/object-info-genimage.json', import.meta.url), 'utf8'),
     ) as Record<string, unknown>
     const fake = await start()
     for (const name of Object.keys(recorded).filter((key) => !key.startsWith('$'))) {
