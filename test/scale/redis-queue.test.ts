@@ -132,9 +132,14 @@ describe('RedisJobQueue across API nodes and workers', () => {
 
   it('refuses past the bound with queue_full and a Retry-After from the backlog', async () => {
     const { api } = await topology({ stepMs: 200, workers: 1, maxQueueSize: 2 })
-    const accepted: JobRecord[] = []
+    const first = await api[0]!.submit({ input: input('full 0', 4), owner: 'o', fingerprint: '0' })
+    const accepted: JobRecord[] = [first]
+    // The worker holds the first job before the others come: they all wait.
+    await new Promise<void>((resolve) => {
+      void api[1]!.watch(first.id, 'o', (record) => record.state === 'IN_PROGRESS' && resolve())
+    })
     let refused: unknown
-    for (let index = 0; index < 5 && !refused; index += 1) {
+    for (let index = 1; index < 5 && !refused; index += 1) {
       await api[index % 2]!.submit({ input: input(`full ${index}`, 4), owner: 'o', fingerprint: `${index}` }).then(
         (record) => accepted.push(record),
         (error: unknown) => (refused = error),

@@ -93,6 +93,11 @@ export class RedisJobQueue implements JobQueue {
   readonly #gauges: NodeJS.Timeout
   readonly #jobsTotal
   readonly #errorsTotal
+  /**
+   * Records this node accepted in the current turn of the event loop: a watch that follows its submit at once
+   * (`POST /generate`) starts from it instead of reading the job back (the watcher's own re-read still runs).
+   */
+  readonly #accepted = new Map<string, JobRecord>()
   #depth = { waiting: 0, running: 0, workers: 0 }
   #draining = false
 
@@ -167,12 +172,24 @@ export class RedisJobQueue implements JobQueue {
       let record: JobRecord
       try {
         if (this.#draining) throw queueErrors.draining()
-        const waiting = await this.#redis.llen(this.#keys.wait)
-        if (waiting >= this.#maxQueueSize) {
+        const data: JobData = { owner, input, acceptedAt: this.#now() }
+        const keep = { age: Math.ceil(this.#resultTtlMs / 1000), count: this.#maxFinishedJobs }
+        // The count and the add leave together, in order on one connection (one round trip, not two): the count is
+        // the wait list just before the add, and a job added past the limit is taken back at once.
+        const [waiting] = await Promise.all([
+          this.#redis.llen(this.#keys.wait),
+          this.#queue.add('generate', data, {
+            jobId: id,
+            attempts: this.#maxAttempts,
+            removeOnComplete: keep,
+            removeOnFail: keep,
+          }),
+        ])
+        // Not withdrawn: a worker took it meanwhile, so the queue had room after all and the job is accepted.
+        if (waiting >= this.#maxQueueSize && (await this.#scripts.withdraw(id))) {
           const { throughputPerS } = summarizeWorkers(await readPresence(this.#redis, this.#keys))
           throw queueErrors.queueFull(waiting, retryAfterSeconds(waiting, throughputPerS))
         }
-        const data: JobData = { owner, input, acceptedAt: this.#now() }
         // The answer to an accepted submit is IN_QUEUE behind the jobs that were waiting, even if a worker is faster.
         record = {
           id,
@@ -184,13 +201,8 @@ export class RedisJobQueue implements JobQueue {
           logs: [],
           acceptedAt: data.acceptedAt,
         }
-        const keep = { age: Math.ceil(this.#resultTtlMs / 1000), count: this.#maxFinishedJobs }
-        await this.#queue.add('generate', data, {
-          jobId: id,
-          attempts: this.#maxAttempts,
-          removeOnComplete: keep,
-          removeOnFail: keep,
-        })
+        this.#accepted.set(id, record)
+        setImmediate(() => this.#accepted.delete(id))
       } catch (error) {
         if (idemKey) await this.#scripts.releaseIdempotency(idemKey, id).catch(() => {})
         throw error
@@ -204,7 +216,8 @@ export class RedisJobQueue implements JobQueue {
   }
 
   async watch(id: string, owner: JobOwner, listener: JobRecordListener): Promise<() => void> {
-    const record = await this.get(id, owner)
+    const accepted = this.#accepted.get(id)
+    const record = accepted?.owner === owner ? accepted : await this.get(id, owner)
     if (!record) throw queueErrors.notFound(id)
     listener(record)
     if (record.state === 'COMPLETED') return () => {}

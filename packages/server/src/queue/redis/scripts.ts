@@ -60,6 +60,16 @@ end
 return 0
 `
 
+/**
+ * Takes back job ARGV[1], just added past the queue limit, if it still waits: out of the wait list, its hash and
+ * logs deleted (no `removed` event: it was never accepted). Returns 1, or 0 when a worker took it meanwhile.
+ */
+const WITHDRAW_JOB = `
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[2], KEYS[2] .. ':logs')
+return 1
+`
+
 /** A job as {@link GenimageScripts.readJob} returns it. */
 export type RawJob =
   | { kind: 'cancelled'; record: string }
@@ -88,6 +98,8 @@ export interface GenimageScripts {
   claimIdempotency(key: string, args: ClaimArgs): Promise<ClaimResult>
   /** Frees `key` when it still names `jobId`. */
   releaseIdempotency(key: string, jobId: string): Promise<void>
+  /** See {@link WITHDRAW_JOB}: true when the job was taken back, false when a worker holds it. */
+  withdraw(id: string): Promise<boolean>
 }
 
 /** What {@link GenimageScripts.claimIdempotency} stores and bounds. */
@@ -105,6 +117,7 @@ type ScriptedRedis = Redis & {
   giReadJob(job: string, wait: string, cancelled: string, id: string): Promise<unknown>
   giClaimIdempotency(key: string, index: string, ...args: (string | number)[]): Promise<string[]>
   giReleaseIdempotency(key: string, index: string, jobId: string): Promise<number>
+  giWithdrawJob(wait: string, job: string, id: string): Promise<number>
 }
 
 const parseRawJob = (reply: unknown): RawJob | undefined => {
@@ -132,6 +145,7 @@ export function defineScripts(redis: Redis, keys: GenimageKeys): GenimageScripts
   redis.defineCommand('giReadJob', { numberOfKeys: 3, lua: READ_JOB })
   redis.defineCommand('giClaimIdempotency', { numberOfKeys: 2, lua: CLAIM_IDEMPOTENCY })
   redis.defineCommand('giReleaseIdempotency', { numberOfKeys: 2, lua: RELEASE_IDEMPOTENCY })
+  redis.defineCommand('giWithdrawJob', { numberOfKeys: 2, lua: WITHDRAW_JOB })
   const scripted = redis as ScriptedRedis
   return {
     async readJob(id) {
@@ -165,6 +179,9 @@ export function defineScripts(redis: Redis, keys: GenimageKeys): GenimageScripts
     },
     async releaseIdempotency(key, jobId) {
       await scripted.giReleaseIdempotency(key, keys.idempotencyIndex, jobId)
+    },
+    async withdraw(id) {
+      return (await scripted.giWithdrawJob(keys.wait, keys.job(id), id)) === 1
     },
   }
 }
