@@ -147,6 +147,32 @@ describe('response headers: hop-by-hop and framing headers stay on the upstream 
   })
 })
 
+describe('upstream statuses and Vary', () => {
+  it('passes a 400 through and refuses any 3xx, 300 included, with a 502', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const bad = proxyOver(() => Response.json({ detail: 'bad seed' }, { status: 400 }))
+    const response = await bad.handler(new Request(`${APP}/queue/requests/abc/status`))
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ detail: 'bad seed' })
+    const choices = proxyOver(() => new Response(null, { status: 300, headers: { location: 'http://evil.example/' } }))
+    const redirected = await choices.handler(new Request(`${APP}/queue/requests/abc/status`))
+    expect(redirected.status).toBe(502)
+    expect(redirected.headers.get('location')).toBeNull()
+    error.mockRestore()
+  })
+
+  it('keeps the upstream’s Vary and adds Origin for an allowed origin', async () => {
+    const { handler } = proxyOver(() => new Response('{}', { headers: { vary: 'accept-encoding' } }), {
+      allowedOrigins: ['https://app.example'],
+    })
+    const response = await handler(
+      new Request(`${APP}/queue/requests/abc/status`, { headers: { origin: 'https://app.example' } }),
+    )
+    expect(response.headers.get('vary')).toBe('accept-encoding, origin')
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example')
+  })
+})
+
 describe('request bodies: capped, read whole, errors answered', () => {
   it('refuses a declared Content-Length over maxBodyBytes with 413 before reading, and accepts exactly the limit', async () => {
     const { handler, upstream } = proxyOver(ok, { maxBodyBytes: 16 })
