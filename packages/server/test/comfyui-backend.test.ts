@@ -1,68 +1,12 @@
-import { randomUUID } from 'node:crypto'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BackendError, type BackendJob, type ResolvedGenerateRequest } from '@genimage/core'
-import { FakeComfyUI, type FakeComfyUIOptions, type FakeEvent } from '@genimage/fake-comfyui'
+import { BackendError } from '@genimage/core'
+import { FakeComfyUI, type FakeEvent } from '@genimage/fake-comfyui'
 import sharp from 'sharp'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type ComfyBackend, type ComfyGraph, createComfyBackend, defaultWorkflowDir } from '../src/comfyui/index.js'
-
-const BASE_INPUT: ResolvedGenerateRequest = {
-  prompt: 'a lighthouse at dusk',
-  negative_prompt: 'text, watermark, blurry, low quality',
-  width: 512,
-  height: 512,
-  num_inference_steps: 1,
-  seed: 42,
-  output_format: 'png',
-  sync_mode: false,
-}
-
-interface TestJob {
-  job: BackendJob
-  progress: [number, number][]
-  logs: string[]
-  controller: AbortController
-}
-
-function makeJob(input: Partial<ResolvedGenerateRequest> = {}): TestJob {
-  const progress: [number, number][] = []
-  const logs: string[] = []
-  const controller = new AbortController()
-  const job: BackendJob = {
-    id: randomUUID(),
-    input: { ...BASE_INPUT, ...input },
-    signal: controller.signal,
-    reportProgress: (step, total) => progress.push([step, total]),
-    log: (message) => logs.push(message),
-  }
-  return { job, progress, logs, controller }
-}
-
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
-
-async function setup(
-  fakeOptions: FakeComfyUIOptions = {},
-  backendOptions: Partial<Parameters<typeof createComfyBackend>[0]> = {},
-): Promise<{ fake: FakeComfyUI; backend: ComfyBackend }> {
-  const fake = await FakeComfyUI.start(fakeOptions)
-  cleanups.push(() => fake.close())
-  const backend = createComfyBackend({
-    baseUrl: fake.url,
-    warmup: false,
-    reconnectInitialMs: 20,
-    reconnectMaxMs: 100,
-    reconcileIntervalMs: 150,
-    ...backendOptions,
-  })
-  cleanups.push(() => backend.close())
-  await backend.start()
-  return { fake, backend }
-}
+import { describe, expect, it, vi } from 'vitest'
+import { type ComfyGraph, createComfyBackend, defaultWorkflowDir } from '../src/comfyui/index.js'
+import { closeAfterTest, makeJob, startFakeAndBackend } from './fixtures/comfy-backend-harness.js'
 
 const isRequest =
   (method: string, path: string, body?: (body: Record<string, unknown>) => boolean) =>
@@ -85,7 +29,7 @@ function deleted(list: unknown, id: string): boolean {
 
 async function copyWorkflow(edit: (graph: ComfyGraph, bindings: Record<string, unknown>) => void) {
   const dir = await mkdtemp(join(tmpdir(), 'genimage-workflow-'))
-  cleanups.push(() => rm(dir, { recursive: true, force: true }))
+  closeAfterTest(() => rm(dir, { recursive: true, force: true }))
   await cp(defaultWorkflowDir(), dir, { recursive: true })
   const graph = JSON.parse(await readFile(join(dir, 'workflow.json'), 'utf8'))
   const bindings = JSON.parse(await readFile(join(dir, 'bindings.json'), 'utf8'))
@@ -101,7 +45,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
     ['jpeg', 'jpeg'],
     ['webp', 'webp'],
   ] as const)('returns a decodable %s image of the requested size', async (format, sharpFormat) => {
-    const { fake, backend } = await setup()
+    const { fake, backend } = await startFakeAndBackend()
     const { job } = makeJob({ output_format: format, width: 640, height: 384, seed: 7, prompt: 'a red fox' })
     const image = await backend.run(job)
 
@@ -124,7 +68,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('reports progress once per sampler step', async () => {
-    const { backend } = await setup()
+    const { backend } = await startFakeAndBackend()
     const { job, progress } = makeJob({ num_inference_steps: 3 })
     await backend.run(job)
     expect(progress).toEqual([
@@ -135,7 +79,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('deletes its history entries after use', async () => {
-    const { fake, backend } = await setup()
+    const { fake, backend } = await startFakeAndBackend()
     await backend.run(makeJob().job)
     const [id] = submittedIds(fake)
     await fake.waitFor(isRequest('POST', '/history', (b) => deleted(b['delete'], id!)))
@@ -144,7 +88,9 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('maps a node exception to execution_failed naming the node, its class and the exception', async () => {
-    const { fake, backend } = await setup({ faults: { nodeError: { node: '8', message: 'VAE exploded' } } })
+    const { fake, backend } = await startFakeAndBackend({
+      faults: { nodeError: { node: '8', message: 'VAE exploded' } },
+    })
     const error = await backend.run(makeJob().job).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BackendError)
     expect((error as BackendError).kind).toBe('execution_failed')
@@ -153,7 +99,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('maps a CUDA out-of-memory to out_of_memory', async () => {
-    const { backend } = await setup({ faults: { oom: {} } })
+    const { backend } = await startFakeAndBackend({ faults: { oom: {} } })
     const error = (await backend.run(makeJob().job).catch((e: unknown) => e)) as BackendError
     expect(error.kind).toBe('out_of_memory')
     expect(error.message).toMatch(
@@ -163,7 +109,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
 
   it('cancels a job still queued in ComfyUI with POST /queue {delete} and rejects with the abort reason', async () => {
     // No batching: the second prompt is queued in ComfyUI while the first samples.
-    const { fake, backend } = await setup({ stepMs: 100 }, { maxBatch: 1 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 }, { maxBatch: 1 })
     const first = makeJob({ num_inference_steps: 4 })
     const firstRun = backend.run(first.job)
     await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'SamplerCustom')
@@ -185,7 +131,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('cancels a running job with a targeted POST /interrupt and rejects with the abort reason', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
     const { job, controller } = makeJob({ num_inference_steps: 4 })
     const result = backend.run(job).catch((e: unknown) => e)
     await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'SamplerCustom')
@@ -204,7 +150,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('treats an interrupt it did not ask for as unavailable', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
     const result = backend.run(makeJob({ num_inference_steps: 4 }).job).catch((e: unknown) => e)
     await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'SamplerCustom')
     await fetch(`${fake.url}/interrupt`, { method: 'POST' })
@@ -215,7 +161,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('pipelines: ComfyUI receives the second prompt before the first finishes', async () => {
-    const { fake, backend } = await setup({ stepMs: 50 }, { maxBatch: 1 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 50 }, { maxBatch: 1 })
     const [a, b] = await Promise.all([
       backend.run(makeJob({ num_inference_steps: 3, seed: 1 }).job),
       backend.run(makeJob({ num_inference_steps: 3, seed: 2 }).job),
@@ -232,7 +178,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('survives a WebSocket drop mid-sampling: reconnects, reconciles, and completes without resubmitting', async () => {
-    const { fake, backend } = await setup({
+    const { fake, backend } = await startFakeAndBackend({
       stepMs: 60,
       faults: { dropWebSockets: { node: 'SamplerCustom', step: 1 } },
     })
@@ -251,7 +197,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('recovers a prompt whose image frame and completion were lost while disconnected, by resubmitting it', async () => {
-    const { fake, backend } = await setup({ faults: { dropWebSockets: { node: '27', keepOut: true } } })
+    const { fake, backend } = await startFakeAndBackend({ faults: { dropWebSockets: { node: '27', keepOut: true } } })
     const run = backend.run(makeJob().job)
     run.catch(() => {})
     await fake.waitFor(isRequest('POST', '/prompt'))
@@ -278,7 +224,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
       graph['27'] = { class_type: 'SaveImage', inputs: { images: ['8', 0], filename_prefix: 'genimage/test' } }
       delete bindings['output_format']
     })
-    const { fake, backend } = await setup({}, { workflowDir: dir })
+    const { fake, backend } = await startFakeAndBackend({}, { workflowDir: dir })
     expect(backend.workflow()?.formats).toEqual(['png'])
     const image = await backend.run(makeJob({ width: 256, height: 320 }).job)
     expect(await sharp(Buffer.from(image.bytes)).metadata()).toMatchObject({ format: 'png', width: 256, height: 320 })
@@ -292,7 +238,10 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
     ['type-4 frames (feature flags on)', true],
     ['type-1 frames, attributed to the executing node (feature flags off)', false],
   ])('works with stock SaveImageWebsocket (the shipped sdxl-turbo-png workflow): %s', async (_name, featureFlags) => {
-    const { fake, backend } = await setup({}, { workflowDir: defaultWorkflowDir('sdxl-turbo-png'), featureFlags })
+    const { fake, backend } = await startFakeAndBackend(
+      {},
+      { workflowDir: defaultWorkflowDir('sdxl-turbo-png'), featureFlags },
+    )
     const image = await backend.run(makeJob({ width: 768, height: 512 }).job)
     expect(await sharp(Buffer.from(image.bytes)).metadata()).toMatchObject({ format: 'png', width: 768, height: 512 })
     expect(fake.count('GET', '/view')).toBe(0)
@@ -300,7 +249,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('notices a deaf WebSocket (ComfyUI forgot it, the socket stays open), reconnects and completes', async () => {
-    const { fake, backend } = await setup({ stepMs: 30 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 30 })
     const run = backend.run(makeJob({ num_inference_steps: 3 }).job)
     await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'SamplerCustom')
     fake.forgetWebSockets()
@@ -313,7 +262,10 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('reports ComfyUI unhealthy when a cancelled prompt ignores its interrupt (a hung node)', async () => {
-    const { fake, backend } = await setup({ faults: { hang: { node: 'SamplerCustom' } } }, { interruptGraceMs: 300 })
+    const { fake, backend } = await startFakeAndBackend(
+      { faults: { hang: { node: 'SamplerCustom' } } },
+      { interruptGraceMs: 300 },
+    )
     const reasons: string[] = []
     backend.onUnhealthy((reason) => reasons.push(reason))
     const { job, controller } = makeJob()
@@ -330,7 +282,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('fails jobs as unavailable and reports unhealthy when ComfyUI stays away past the outage timeout', async () => {
-    const { fake, backend } = await setup({ faults: { crash: {} } }, { outageTimeoutMs: 300 })
+    const { fake, backend } = await startFakeAndBackend({ faults: { crash: {} } }, { outageTimeoutMs: 300 })
     const reasons: string[] = []
     backend.onUnhealthy((reason) => reasons.push(reason))
     const error = (await backend.run(makeJob().job).catch((e: unknown) => e)) as BackendError
@@ -343,7 +295,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   })
 
   it('keeps a job across a ComfyUI crash and restart: resubmits it and resolves the original run()', async () => {
-    const { fake, backend } = await setup({ faults: { crash: { node: 'SamplerCustom' } } })
+    const { fake, backend } = await startFakeAndBackend({ faults: { crash: { node: 'SamplerCustom' } } })
     const run = backend.run(makeJob({ prompt: 'survivor' }).job)
     run.catch(() => {})
     await fake.waitFor((e) => e.type === 'crashed')
@@ -367,9 +319,9 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
       bindings['seed'] = ['13', 'noise_seed2']
     })
     const fake = await FakeComfyUI.start()
-    cleanups.push(() => fake.close())
+    closeAfterTest(() => fake.close())
     const backend = createComfyBackend({ baseUrl: fake.url, workflowDir: dir, warmup: false })
-    cleanups.push(() => backend.close())
+    closeAfterTest(() => backend.close())
     const error = (await backend.start().catch((e: unknown) => e)) as Error
     expect(error.message).toContain(
       'bindings.json: "seed" → ["13","noise_seed2"]: SamplerCustom has no input "noise_seed2" (inputs: model, add_noise, noise_seed, cfg,',
@@ -379,9 +331,9 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
 
   it('waits for ComfyUI to boot, warms up, then reports ready', async () => {
     const fake = await FakeComfyUI.start({ bootDelayMs: 300, bootMode: '503', modelLoadMs: 50 })
-    cleanups.push(() => fake.close())
+    closeAfterTest(() => fake.close())
     const backend = createComfyBackend({ baseUrl: fake.url, warmSizes: [{ width: 512, height: 512 }], maxBatch: 1 })
-    cleanups.push(() => backend.close())
+    closeAfterTest(() => backend.close())
     expect(backend.state()).toBe('starting')
     await backend.start()
     expect(backend.state()).toBe('ready')

@@ -1,61 +1,8 @@
-// Dynamic batching and the fast/plain paths of the ComfyUI backend, against the fake ComfyUI (whose batched prompts
-// are proven against real ComfyUI by the `batch-3-2steps` transcript). The fake's images are a pure function of
-// size, seed and prompt, so "a batched image equals the same request alone" is checked byte for byte here; on the GPU
-// bench/gpu measures the decoded-pixel difference.
-import { randomUUID } from 'node:crypto'
-import type { BackendImage, BackendJob, ResolvedGenerateRequest } from '@genimage/core'
-import { FakeComfyUI, type FakeComfyUIOptions } from '@genimage/fake-comfyui'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { BackendImage } from '@genimage/core'
+import { FakeComfyUI } from '@genimage/fake-comfyui'
+import { describe, expect, it } from 'vitest'
 import { type ComfyBackend, type ComfyGraph, createComfyBackend, defaultWorkflowDir } from '../src/comfyui/index.js'
-
-const BASE_INPUT: ResolvedGenerateRequest = {
-  prompt: 'a lighthouse at dusk',
-  negative_prompt: '',
-  width: 512,
-  height: 512,
-  num_inference_steps: 1,
-  seed: 42,
-  output_format: 'png',
-  sync_mode: false,
-}
-
-interface TestJob {
-  job: BackendJob
-  progress: [number, number][]
-  logs: string[]
-  controller: AbortController
-}
-
-function makeJob(input: Partial<ResolvedGenerateRequest> = {}): TestJob {
-  const progress: [number, number][] = []
-  const logs: string[] = []
-  const controller = new AbortController()
-  const job: BackendJob = {
-    id: randomUUID(),
-    input: { ...BASE_INPUT, ...input },
-    signal: controller.signal,
-    reportProgress: (step, total) => progress.push([step, total]),
-    log: (message) => logs.push(message),
-  }
-  return { job, progress, logs, controller }
-}
-
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!()
-})
-
-async function setup(
-  fakeOptions: FakeComfyUIOptions = {},
-  backendOptions: Partial<Parameters<typeof createComfyBackend>[0]> = {},
-): Promise<{ fake: FakeComfyUI; backend: ComfyBackend }> {
-  const fake = await FakeComfyUI.start(fakeOptions)
-  cleanups.push(() => fake.close())
-  const backend = createComfyBackend({ baseUrl: fake.url, warmup: false, reconcileIntervalMs: 150, ...backendOptions })
-  cleanups.push(() => backend.close())
-  await backend.start()
-  return { fake, backend }
-}
+import { closeAfterTest, makeJob, startFakeAndBackend, type TestJob } from './fixtures/comfy-backend-harness.js'
 
 /** The graphs the fake received, in order. */
 function prompts(fake: FakeComfyUI): ComfyGraph[] {
@@ -75,7 +22,7 @@ async function busyWith(fake: FakeComfyUI, backend: ComfyBackend, first: TestJob
 
 describe('ComfyUI backend: dynamic batching', () => {
   it('runs a lone request at once, with the workflow as it is', async () => {
-    const { fake, backend } = await setup({ stepMs: 20 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 20 })
     await backend.run(makeJob().job)
     const [graph] = prompts(fake)
     expect(batchSize(graph!)).toBe(1)
@@ -84,7 +31,7 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('runs requests that wait for the GPU as one prompt; each image equals the same request alone', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
     const { running: first } = await busyWith(fake, backend, makeJob({ num_inference_steps: 2 }))
     const inputs = [0, 1, 2].map((i) => ({ prompt: `a red fox ${i}`, seed: 100 + i, negative_prompt: `blurry ${i}` }))
     const jobs = inputs.map((input) => makeJob(input))
@@ -111,7 +58,7 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('keeps requests of different sizes, steps or formats in separate prompts', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
     const { running: first } = await busyWith(fake, backend, makeJob())
     await Promise.all(
       [
@@ -130,7 +77,7 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('takes at most MAX_BATCH requests into one prompt', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 }, { maxBatch: 2 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 }, { maxBatch: 2 })
     const { running: first } = await busyWith(fake, backend, makeJob())
     await Promise.all([1, 2, 3].map((seed) => backend.run(makeJob({ seed }).job)))
     await first
@@ -138,7 +85,7 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('reports sampler progress to every request of a batch', async () => {
-    const { fake, backend } = await setup({ stepMs: 60 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 60 })
     const { running: first } = await busyWith(fake, backend, makeJob())
     const jobs = [makeJob({ seed: 1, num_inference_steps: 3 }), makeJob({ seed: 2, num_inference_steps: 3 })]
     await Promise.all(jobs.map(({ job }) => backend.run(job)))
@@ -152,7 +99,7 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('cancels one request of a batch without failing or interrupting the others', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
     const { running: first } = await busyWith(fake, backend, makeJob())
     const jobs = [makeJob({ seed: 1, num_inference_steps: 3 }), makeJob({ seed: 2, num_inference_steps: 3 })]
     const runs = jobs.map(({ job }) => backend.run(job).catch((error: unknown) => error))
@@ -168,7 +115,7 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('interrupts the prompt once every request of its batch is cancelled', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
     const { running: first } = await busyWith(fake, backend, makeJob())
     const jobs = [makeJob({ seed: 1, num_inference_steps: 4 }), makeJob({ seed: 2, num_inference_steps: 4 })]
     const runs = jobs.map(({ job }) => backend.run(job).catch((error: unknown) => error))
@@ -181,7 +128,7 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('drops a request cancelled while it waits, before any prompt is built for it', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
     const { running: first } = await busyWith(fake, backend, makeJob({ num_inference_steps: 2 }))
     const gone = makeJob({ seed: 1 })
     const run = backend.run(gone.job).catch((error: unknown) => error)
@@ -193,7 +140,10 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('runs one request per prompt when the workflow cannot batch (stock SaveImageWebsocket output)', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 }, { workflowDir: defaultWorkflowDir('sdxl-turbo-png') })
+    const { fake, backend } = await startFakeAndBackend(
+      { stepMs: 100 },
+      { workflowDir: defaultWorkflowDir('sdxl-turbo-png') },
+    )
     expect(backend.concurrency).toBe(1)
     const { running: first } = await busyWith(fake, backend, makeJob())
     const images = await Promise.all([1, 2, 3].map((seed) => backend.run(makeJob({ seed }).job)))
@@ -203,7 +153,7 @@ describe('ComfyUI backend: dynamic batching', () => {
   })
 
   it('lets the queue hand over a batch only while nothing of ours is on the GPU', async () => {
-    const { fake, backend } = await setup({ stepMs: 100 }, { maxBatch: 4 })
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 }, { maxBatch: 4 })
     expect(backend.concurrency).toBe(4)
     const { running: first } = await busyWith(fake, backend, makeJob())
     expect(backend.concurrency).toBe(1)
@@ -214,7 +164,7 @@ describe('ComfyUI backend: dynamic batching', () => {
 
 describe('ComfyUI backend: fast and plain path, warm-up', () => {
   it('runs the default workflow with its CUDA-graph nodes and fast encoders', async () => {
-    const { fake, backend } = await setup()
+    const { fake, backend } = await startFakeAndBackend()
     await backend.run(makeJob().job)
     const [graph] = prompts(fake)
     expect(graph!['30']?.class_type).toBe('GenimageCudaGraph')
@@ -224,7 +174,7 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
   })
 
   it('FAST_PATH off: bypasses the CUDA-graph nodes and asks GenimageOutput for its plain encoders', async () => {
-    const { fake, backend } = await setup({}, { fastPath: false })
+    const { fake, backend } = await startFakeAndBackend({}, { fastPath: false })
     await backend.run(makeJob().job)
     const [graph] = prompts(fake)
     expect(Object.values(graph!).map((node) => node.class_type)).not.toContain('GenimageCudaGraph')
@@ -236,7 +186,7 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
 
   it('warms the first size before ready, then the other sizes and each batch bucket', async () => {
     const fake = await FakeComfyUI.start({ stepMs: 5 })
-    cleanups.push(() => fake.close())
+    closeAfterTest(() => fake.close())
     const backend = createComfyBackend({
       baseUrl: fake.url,
       maxBatch: 4,
@@ -245,7 +195,7 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
         { width: 768, height: 512 },
       ],
     })
-    cleanups.push(() => backend.close())
+    closeAfterTest(() => backend.close())
     await backend.start()
     expect(prompts(fake)).toHaveLength(1)
     await backend.warmedUp()
