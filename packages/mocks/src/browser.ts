@@ -15,7 +15,7 @@ export type { ScenarioOptions, Scenarios } from './scenarios.js'
  * An msw service worker answering like a genimage API, plus the mock behind it. Call `worker.start()` before use.
  * @example
  * const { worker } = setupGenimageWorker({ baseUrl: '/api' })
- * await worker.start({ serviceWorker: { url: '/mockServiceWorker.js' }, onUnhandledRequest: 'bypass' })
+ * await worker.start({ serviceWorker: { url: '/mockServiceWorker.js' }, onUnhandledFrame: 'bypass' }) // msw 2: onUnhandledRequest
  */
 export function setupGenimageWorker(options: GenimageMockOptions = {}): {
   worker: SetupWorker

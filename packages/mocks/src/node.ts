@@ -16,7 +16,7 @@ export type { ScenarioOptions, Scenarios } from './scenarios.js'
  * An msw/node server answering like a genimage API, plus the mock behind it.
  * @example
  * const { server, genimage } = setupGenimageServer({ baseUrl: 'https://api.example.com' })
- * beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+ * beforeAll(() => server.listen({ onUnhandledFrame: 'error' }) // msw 2: onUnhandledRequest)
  * afterEach(() => { server.resetHandlers(); genimage.reset() })
  * afterAll(() => server.close())
  */
