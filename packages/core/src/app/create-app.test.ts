@@ -299,6 +299,16 @@ describe('methods', () => {
     }
   })
 
+  it('keeps 405 on API paths and 404 elsewhere when a host adds a catch-all GET that passes requests on', async () => {
+    const { app } = build()
+    // The server's playground: GET * serving files, passing on what it does not have.
+    app.get('*', async (_c, next) => next())
+    const wrongMethod = await app.request('/generate')
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.get('allow')).toBe('OPTIONS, POST')
+    expect((await app.request('/missing.js')).status).toBe(404)
+  })
+
   it('still answers 404 for an unknown path with a known method', async () => {
     const { app } = build()
     expect((await app.request('/no-such-path')).status).toBe(404)

@@ -154,8 +154,7 @@ export function createApp(options: AppOptions): Hono {
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname
     const methods = allowedMethods(app.routes, path)
-    // A route of this method that passed the request on (a catch-all such as the playground's) means 404, not 405.
-    if (methods.length > 0 && !methods.includes(c.req.method)) {
+    if (methods.length > 0) {
       const allow = [...methods, ...(corsOption === false ? [] : ['OPTIONS'])].sort().join(', ')
       return c.json({ detail: `Method ${c.req.method} is not allowed on ${path}; allowed: ${allow}` }, 405, {
         Allow: allow,
