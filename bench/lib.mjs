@@ -1,10 +1,20 @@
 // Shared helpers of the bench scripts: statistics, machine description, result files.
 import { mkdir, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
+
+/** A TCP port on 127.0.0.1 that was free a moment ago, for a server the bench starts. */
+export const freePort = async () => {
+  const server = createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
 
 /** The p-th percentile (0–100) of numbers, by nearest rank. */
 export const percentile = (values, p) => {

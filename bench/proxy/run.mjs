@@ -8,11 +8,10 @@
 // Usage: npm run build -w @genimage/server -w @genimage/fake-comfyui && node bench/proxy/run.mjs [requests=40] [stepMs=200] [result=proxy-overhead]
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { percentile, printTable, writeResult } from '../lib.mjs'
+import { freePort, percentile, printTable, writeResult } from '../lib.mjs'
 
 const requests = Number(process.argv[2] ?? 40)
 const stepMs = Number(process.argv[3] ?? 200)
@@ -20,14 +19,6 @@ const resultName = process.argv[4] ?? 'proxy-overhead'
 const warmup = 5
 const body = { width: 512, height: 512, num_inference_steps: 1 }
 const root = fileURLToPath(new URL('../..', import.meta.url))
-
-const freePort = async () => {
-  const server = createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 const children = []
 const launch = (args, env = {}) => {

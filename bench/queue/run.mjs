@@ -9,11 +9,10 @@
 // Usage: npx turbo run build --filter=@genimage/server... && node bench/queue/run.mjs [requests=300] [clients=16] [seconds=5]
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { percentile, printTable, writeResult } from '../lib.mjs'
+import { freePort, percentile, printTable, writeResult } from '../lib.mjs'
 
 const requests = Number(process.argv[2] ?? 300)
 const clients = Number(process.argv[3] ?? 16)
@@ -21,14 +20,6 @@ const seconds = Number(process.argv[4] ?? 5)
 const warmup = 20
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const body = { width: 256, height: 256, num_inference_steps: 1 }
-
-const freePort = async () => {
-  const server = createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 const children = []
 let stopping = false

@@ -7,21 +7,14 @@
 // Usage: npx turbo run build --filter=@genimage/server... && node bench/queue/trace.mjs [requests=200]
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { median } from '../lib.mjs'
+import { freePort, median } from '../lib.mjs'
 
 const requests = Number(process.argv[2] ?? 200)
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const freePort = async () => {
-  const server = createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 const children = []
 const launch = (command, args, env = {}) => {
   const child = spawn(command, args, {
