@@ -37,6 +37,8 @@ export interface paths {
         /**
          * Submit a generation to the queue
          * @description Accepts the same body as `POST /generate` and answers at once with the request's URLs and queue position.
+         *     With `webhook_url` (or `?fal_webhook=`), the result is also POSTed there when the request ends: see the
+         *     `generationFinished` webhook.
          */
         post: operations["submitGenerate"];
         delete?: never;
@@ -239,7 +241,35 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    generationFinished: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A queued request with a webhook_url ended
+         * @description Sent once per request that was submitted with `webhook_url`, when it ends (succeeded, failed or cancelled), to
+         *     that URL. Signed as [Standard Webhooks](https://www.standardwebhooks.com/) specifies: `webhook-signature` is
+         *     `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<raw body>` under each of the server's
+         *     `WEBHOOK_SECRETS` (space-separated, so a secret can be rotated without downtime), and a receiver must refuse a
+         *     timestamp more than 5 minutes away from its clock. `verifyWebhook` in `@genimage/client` does all of it.
+         *     Any 2xx answer acknowledges the delivery; anything else, or no answer within 10 s, is retried with
+         *     exponential backoff for a bounded time (`WEBHOOK_RETRY_FOR_S`). The same `webhook-id` is sent on every
+         *     attempt, so receivers can drop duplicates.
+         */
+        post: operations["generationFinished"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         GenerateRequest: {
@@ -288,10 +318,45 @@ export interface components {
              * @default false
              */
             sync_mode?: boolean;
+            /**
+             * @description How many images to make from this prompt, in one batch. Image `i` (0-based) uses seed `seed + i`, so each
+             *     one can be made again alone with its own seed. The response lists them all in `images`.
+             * @default 1
+             */
+            num_images?: number;
+            /**
+             * @description Image-to-image: the picture to start from. A `data:` URI (`image/png`, `image/jpeg` or `image/webp`,
+             *     base64) or a URL under this server's own `/files/`; other `http(s)` URLs only when the server's operator
+             *     allowlists their host (`IMAGE_URL_ALLOWED_HOSTS`), and never to private, loopback or link-local
+             *     addresses. The image is resized to `width` × `height`. At most 4 MiB and 4096 × 4096 pixels by default;
+             *     anything that is not a readable PNG, JPEG or WebP is refused with 422.
+             */
+            image_url?: string;
+            /**
+             * @description Image-to-image only (422 without `image_url`): how far to move away from the input image, from near 0
+             *     (keep it) to 1 (ignore it). As SDXL Turbo's model card says, `strength × num_inference_steps` must be at
+             *     least 1: when `num_inference_steps` is absent it defaults to the smallest count that makes it so (2 for
+             *     the default 0.5), and a combination below 1 is refused with 422.
+             * @default 0.5
+             */
+            strength?: number;
+            /**
+             * Format: uri
+             * @description `POST /queue/generate` only (422 on `POST /generate`): an `http(s)` URL the server POSTs the result to
+             *     when the request ends, signed as the `generationFinished` webhook describes. Private, loopback and
+             *     link-local targets are refused unless the operator allowlists them (`WEBHOOK_ALLOWED_HOSTS`).
+             *     `?fal_webhook=<url>` on the submit URL (what fal's client sends) is the same.
+             */
+            webhook_url?: string;
         };
         GenerateResponse: {
             image: components["schemas"]["Image"];
-            /** @description The seed used. */
+            /**
+             * @description Every image, `num_images` of them, in seed order (`seed`, `seed + 1`, …). `image` is `images[0]`, kept so
+             *     that the one-image shape stays as it was.
+             */
+            images: components["schemas"]["Image"][];
+            /** @description The seed used (the first image's; image `i` used `seed + i`). */
             seed: number;
             timings: components["schemas"]["Timings"];
         };
@@ -410,6 +475,18 @@ export interface components {
             backend: string;
             queue_depth: number;
             detail?: string;
+        };
+        /**
+         * @description What a webhook delivers (fal's shape). `payload` is exactly the body `response_url` answers: the
+         *     `GenerateResponse` when `status` is `OK`, the error body otherwise.
+         */
+        WebhookPayload: {
+            request_id: string;
+            /** @enum {string} */
+            status: "OK" | "ERROR";
+            payload: components["schemas"]["GenerateResponse"] | components["schemas"]["ErrorMessage"];
+            /** @description Why it failed or was cancelled, when `status` is `ERROR`. */
+            error: string | null;
         };
         ErrorMessage: {
             detail: string;
@@ -723,7 +800,10 @@ export interface operations {
     };
     submitGenerate: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The same as the body's `webhook_url` (fal's client sends this); giving both with different values is a 422. */
+                fal_webhook?: string;
+            };
             header?: {
                 /**
                  * @description Makes the request safe to retry. The same key with the same body answers with the first request's outcome
@@ -1116,6 +1196,35 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+        };
+    };
+    generationFinished: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id, the same on every retry. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed. */
+                "webhook-timestamp": string;
+                /** @description One or more space-separated `v1,<base64>` signatures. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

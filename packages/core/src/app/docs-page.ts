@@ -18,7 +18,7 @@ interface Schema {
     Record<
       string,
       Schema & {
-        readonly type?: string
+        readonly type?: string | readonly string[]
         readonly default?: unknown
         readonly enum?: readonly unknown[]
         readonly minimum?: number
@@ -50,13 +50,18 @@ const constraints = (property: NonNullable<Schema['properties']>[string]): strin
 const schemaTable = (name: string, schema: Schema): string => {
   const rows = Object.entries(schema.properties ?? {}).map(
     ([field, property]) =>
-      `<tr><td><code>${escapeHtml(field)}</code>${schema.required?.includes(field) ? ' *' : ''}</td><td>${escapeHtml(property.type ?? refName(property.$ref))}</td><td>${escapeHtml(constraints(property))}</td><td>${code(property.description ?? '')}</td></tr>`,
+      `<tr><td><code>${escapeHtml(field)}</code>${schema.required?.includes(field) ? ' *' : ''}</td><td>${escapeHtml(typeName(property.type) ?? refName(property.$ref))}</td><td>${escapeHtml(constraints(property))}</td><td>${code(property.description ?? '')}</td></tr>`,
   )
   return `<h3 id="schema-${escapeHtml(name)}">${escapeHtml(name)}</h3><table><tr><th>field</th><th>type</th><th>constraints</th><th>description</th></tr>${rows.join('')}</table>`
 }
 
 /** Where the page looks for Scalar's standalone bundle, relative to `/docs`; a host that has it serves it there. */
 const SCALAR_SCRIPT_PATH = 'docs/scalar.js'
+
+/** A schema's `type`, with a list (`[string, "null"]`) written as `string | null`. */
+function typeName(type: string | readonly string[] | undefined): string | undefined {
+  return typeof type === 'string' ? type : type?.join(' | ')
+}
 
 /**
  * Scalar's API reference, with request examples and "try it" against the server that serves `openapi.json` (its

@@ -64,15 +64,17 @@ export async function resultBody(
     }
     url = `data:${image.contentType};base64,${toBase64(stored.bytes)}`
   }
+  const generated = {
+    url,
+    content_type: image.contentType,
+    file_name: image.key,
+    file_size: image.fileSize,
+    width: image.width,
+    height: image.height,
+  }
   return {
-    image: {
-      url,
-      content_type: image.contentType,
-      file_name: image.key,
-      file_size: image.fileSize,
-      width: image.width,
-      height: image.height,
-    },
+    image: generated,
+    images: [generated],
     seed: job.input.seed,
     timings: job.timings!,
   }

@@ -67,6 +67,33 @@ export const generateRequestSchema = {
       "type": "boolean",
       "default": false,
       "description": "Return the image inline as a `data:` URI instead of a stored URL."
+    },
+    "num_images": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 4,
+      "default": 1,
+      "description": "How many images to make from this prompt, in one batch. Image `i` (0-based) uses seed `seed + i`, so each\none can be made again alone with its own seed. The response lists them all in `images`.\n"
+    },
+    "image_url": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 6000000,
+      "description": "Image-to-image: the picture to start from. A `data:` URI (`image/png`, `image/jpeg` or `image/webp`,\nbase64) or a URL under this server's own `/files/`; other `http(s)` URLs only when the server's operator\nallowlists their host (`IMAGE_URL_ALLOWED_HOSTS`), and never to private, loopback or link-local\naddresses. The image is resized to `width` × `height`. At most 4 MiB and 4096 × 4096 pixels by default;\nanything that is not a readable PNG, JPEG or WebP is refused with 422.\n"
+    },
+    "strength": {
+      "type": "number",
+      "exclusiveMinimum": 0,
+      "maximum": 1,
+      "default": 0.5,
+      "description": "Image-to-image only (422 without `image_url`): how far to move away from the input image, from near 0\n(keep it) to 1 (ignore it). As SDXL Turbo's model card says, `strength × num_inference_steps` must be at\nleast 1: when `num_inference_steps` is absent it defaults to the smallest count that makes it so (2 for\nthe default 0.5), and a combination below 1 is refused with 422.\n"
+    },
+    "webhook_url": {
+      "type": "string",
+      "format": "uri",
+      "minLength": 1,
+      "maxLength": 2048,
+      "description": "`POST /queue/generate` only (422 on `POST /generate`): an `http(s)` URL the server POSTs the result to\nwhen the request ends, signed as the `generationFinished` webhook describes. Private, loopback and\nlink-local targets are refused unless the operator allowlists them (`WEBHOOK_ALLOWED_HOSTS`).\n`?fal_webhook=<url>` on the submit URL (what fal's client sends) is the same.\n"
     }
   }
 } as const

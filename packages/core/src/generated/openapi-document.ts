@@ -157,10 +157,22 @@ export const openApiDocument = {
           "queue"
         ],
         "summary": "Submit a generation to the queue",
-        "description": "Accepts the same body as `POST /generate` and answers at once with the request's URLs and queue position.",
+        "description": "Accepts the same body as `POST /generate` and answers at once with the request's URLs and queue position.\nWith `webhook_url` (or `?fal_webhook=`), the result is also POSTed there when the request ends: see the\n`generationFinished` webhook.\n",
         "parameters": [
           {
             "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "name": "fal_webhook",
+            "in": "query",
+            "required": false,
+            "description": "The same as the body's `webhook_url` (fal's client sends this); giving both with different values is a 422.",
+            "schema": {
+              "type": "string",
+              "format": "uri",
+              "minLength": 1,
+              "maxLength": 2048
+            }
           }
         ],
         "requestBody": {
@@ -800,6 +812,60 @@ export const openApiDocument = {
       }
     }
   },
+  "webhooks": {
+    "generationFinished": {
+      "post": {
+        "operationId": "generationFinished",
+        "summary": "A queued request with a webhook_url ended",
+        "description": "Sent once per request that was submitted with `webhook_url`, when it ends (succeeded, failed or cancelled), to\nthat URL. Signed as [Standard Webhooks](https://www.standardwebhooks.com/) specifies: `webhook-signature` is\n`v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<raw body>` under each of the server's\n`WEBHOOK_SECRETS` (space-separated, so a secret can be rotated without downtime), and a receiver must refuse a\ntimestamp more than 5 minutes away from its clock. `verifyWebhook` in `@genimage/client` does all of it.\nAny 2xx answer acknowledges the delivery; anything else, or no answer within 10 s, is retried with\nexponential backoff for a bounded time (`WEBHOOK_RETRY_FOR_S`). The same `webhook-id` is sent on every\nattempt, so receivers can drop duplicates.\n",
+        "parameters": [
+          {
+            "name": "webhook-id",
+            "in": "header",
+            "required": true,
+            "description": "The delivery's id, the same on every retry.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "webhook-timestamp",
+            "in": "header",
+            "required": true,
+            "description": "Unix seconds when this attempt was signed.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          },
+          {
+            "name": "webhook-signature",
+            "in": "header",
+            "required": true,
+            "description": "One or more space-separated `v1,<base64>` signatures.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WebhookPayload"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Any 2xx acknowledges the delivery."
+          }
+        }
+      }
+    }
+  },
   "components": {
     "securitySchemes": {
       "apiKey": {
@@ -1114,6 +1180,16 @@ export const openApiDocument = {
             "width": 512,
             "height": 512
           },
+          "images": [
+            {
+              "url": "http://localhost:8787/files/6f1c2a9e0b7d4c3e.png",
+              "content_type": "image/png",
+              "file_name": "6f1c2a9e0b7d4c3e.png",
+              "file_size": 12043,
+              "width": 512,
+              "height": 512
+            }
+          ],
           "seed": 42,
           "timings": {
             "queue_ms": 0.4,
@@ -1192,6 +1268,33 @@ export const openApiDocument = {
             "type": "boolean",
             "default": false,
             "description": "Return the image inline as a `data:` URI instead of a stored URL."
+          },
+          "num_images": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 4,
+            "default": 1,
+            "description": "How many images to make from this prompt, in one batch. Image `i` (0-based) uses seed `seed + i`, so each\none can be made again alone with its own seed. The response lists them all in `images`.\n"
+          },
+          "image_url": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 6000000,
+            "description": "Image-to-image: the picture to start from. A `data:` URI (`image/png`, `image/jpeg` or `image/webp`,\nbase64) or a URL under this server's own `/files/`; other `http(s)` URLs only when the server's operator\nallowlists their host (`IMAGE_URL_ALLOWED_HOSTS`), and never to private, loopback or link-local\naddresses. The image is resized to `width` × `height`. At most 4 MiB and 4096 × 4096 pixels by default;\nanything that is not a readable PNG, JPEG or WebP is refused with 422.\n"
+          },
+          "strength": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1,
+            "default": 0.5,
+            "description": "Image-to-image only (422 without `image_url`): how far to move away from the input image, from near 0\n(keep it) to 1 (ignore it). As SDXL Turbo's model card says, `strength × num_inference_steps` must be at\nleast 1: when `num_inference_steps` is absent it defaults to the smallest count that makes it so (2 for\nthe default 0.5), and a combination below 1 is refused with 422.\n"
+          },
+          "webhook_url": {
+            "type": "string",
+            "format": "uri",
+            "minLength": 1,
+            "maxLength": 2048,
+            "description": "`POST /queue/generate` only (422 on `POST /generate`): an `http(s)` URL the server POSTs the result to\nwhen the request ends, signed as the `generationFinished` webhook describes. Private, loopback and\nlink-local targets are refused unless the operator allowlists them (`WEBHOOK_ALLOWED_HOSTS`).\n`?fal_webhook=<url>` on the submit URL (what fal's client sends) is the same.\n"
           }
         }
       },
@@ -1200,6 +1303,7 @@ export const openApiDocument = {
         "additionalProperties": false,
         "required": [
           "image",
+          "images",
           "seed",
           "timings"
         ],
@@ -1207,10 +1311,19 @@ export const openApiDocument = {
           "image": {
             "$ref": "#/components/schemas/Image"
           },
+          "images": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 4,
+            "items": {
+              "$ref": "#/components/schemas/Image"
+            },
+            "description": "Every image, `num_images` of them, in seed order (`seed`, `seed + 1`, …). `image` is `images[0]`, kept so\nthat the one-image shape stays as it was.\n"
+          },
           "seed": {
             "type": "integer",
             "minimum": 0,
-            "description": "The seed used."
+            "description": "The seed used (the first image's; image `i` used `seed + i`)."
           },
           "timings": {
             "$ref": "#/components/schemas/Timings"
@@ -1582,6 +1695,46 @@ export const openApiDocument = {
           },
           "detail": {
             "type": "string"
+          }
+        }
+      },
+      "WebhookPayload": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "request_id",
+          "status",
+          "payload",
+          "error"
+        ],
+        "description": "What a webhook delivers (fal's shape). `payload` is exactly the body `response_url` answers: the\n`GenerateResponse` when `status` is `OK`, the error body otherwise.\n",
+        "properties": {
+          "request_id": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "OK",
+              "ERROR"
+            ]
+          },
+          "payload": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/GenerateResponse"
+              },
+              {
+                "$ref": "#/components/schemas/ErrorMessage"
+              }
+            ]
+          },
+          "error": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Why it failed or was cancelled, when `status` is `ERROR`."
           }
         }
       },
