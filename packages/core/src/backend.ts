@@ -7,8 +7,10 @@ export type BackendState = 'starting' | 'warming_up' | 'ready' | 'restarting' | 
 export interface BackendJob {
   /** The queue request id; stable across resubmissions. */
   readonly id: string
-  /** The validated request with defaults applied. */
+  /** The validated request with defaults applied; `input.num_images` images are wanted, image `i` with seed `seed + i`. */
   readonly input: ResolvedGenerateRequest
+  /** Image-to-image: the bytes of `input.image`, read from the image store by the runner. */
+  readonly inputImage?: BackendInputImage
   /** Aborted when the job is cancelled or times out; the backend must stop work and reject. */
   readonly signal: AbortSignal
   /** Reports sampling progress (`step` of `totalSteps`, 0-based start allowed). */
@@ -17,7 +19,25 @@ export interface BackendJob {
   log(message: string, level?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'): void
 }
 
-/** The encoded image a backend returns. */
+/** The input picture of an image-to-image job, as the runner hands it to a backend. */
+export interface BackendInputImage {
+  /** The encoded bytes (PNG, JPEG or WebP, as sniffed at submit). */
+  bytes: Uint8Array
+  /** The encoding of `bytes`. */
+  contentType: ImageContentType
+  /** Width in pixels. */
+  width: number
+  /** Height in pixels. */
+  height: number
+}
+
+/** What a backend returns for one job: `input.num_images` images, in seed order. */
+export interface BackendResult {
+  /** Image `i` was made with seed `input.seed + i`. */
+  images: BackendImage[]
+}
+
+/** One encoded image a backend returns. */
 export interface BackendImage {
   /** The encoded bytes. */
   bytes: Uint8Array
@@ -27,7 +47,7 @@ export interface BackendImage {
   width: number
   /** Height in pixels. */
   height: number
-  /** Milliseconds the backend spent generating (text encode, sampling, decode). */
+  /** Milliseconds the backend spent generating (text encode, sampling, decode); images made together report the same. */
   inferenceMs: number
   /** Milliseconds the backend spent encoding the image. */
   encodeMs: number
@@ -51,8 +71,11 @@ export interface Backend {
   state(): BackendState
   /** Starts the backend and warms it up; resolves when it can take jobs. */
   start?(): Promise<void>
-  /** Runs one generation. Rejects with a {@link BackendError} on failure, or with the signal's reason when aborted. */
-  run(job: BackendJob): Promise<BackendImage>
+  /**
+   * Runs one job: `job.input.num_images` images, in seed order. Rejects with a {@link BackendError} on failure, or
+   * with the signal's reason when aborted.
+   */
+  run(job: BackendJob): Promise<BackendResult>
   /** Stops the backend and releases its resources. */
   close?(): Promise<void>
 }

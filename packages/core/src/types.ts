@@ -40,4 +40,24 @@ export interface ResolvedGenerateRequest {
   seed: number
   output_format: OutputFormat
   sync_mode: boolean
+  /** The deployment's extra inputs (`createApp`'s `extraInputs`), defaults applied; absent when it declares none. */
+  extra?: Record<string, string | number | boolean>
+  /** Images to make, 1–4; image `i` uses seed `seed + i`. */
+  num_images: number
+  /** Image-to-image: the input picture, already decoded and put in the image store at submit. */
+  image?: InputImageRef
+  /** Image-to-image: how far to move away from `image` (0 < s ≤ 1); present exactly when `image` is. */
+  strength?: number
+}
+
+/** The input picture of an image-to-image request: its store key and header facts (job records never hold bytes). */
+export interface InputImageRef {
+  /** The image store key (content-addressed, `<hash>.<ext>`). */
+  key: string
+  /** The sniffed format (never the caller's declared one). */
+  content_type: ImageContentType
+  /** Width in pixels, read from the file header. */
+  width: number
+  /** Height in pixels, read from the file header. */
+  height: number
 }

@@ -4,7 +4,14 @@ import { HttpProblem } from '../errors.js'
 import { MetricsRegistry } from '../metrics/registry.js'
 import { type JobOwner, type JobQueue, QueueError } from '../queue/port.js'
 import { queueErrorToProblem } from '../queue/problems.js'
+import {
+  createInputImageResolver,
+  DEFAULT_MAX_INPUT_IMAGE_BYTES,
+  type InputImageOptions,
+} from '../input-image/resolve.js'
 import type { ImageStore } from '../store/image-store.js'
+import { type ExtraInputs, extraInputProblems } from '../validation/extra-inputs.js'
+import type { WebhookAcceptance } from '../webhooks/webhook-url.js'
 import { createHostMatcher, DEFAULT_ALLOWED_HOSTS } from './allowed-hosts.js'
 import { allowedMethods } from './allowed-methods.js'
 import { assertAuthorized } from './auth.js'
@@ -35,8 +42,13 @@ export interface AppOptions {
   metrics?: MetricsRegistry
   /** Keys accepted on the generate and queue routes; each key sees only its own jobs. Empty means no auth. @default [] */
   apiKeys?: readonly string[]
-  /** Largest request body accepted. @default 65536 */
+  /**
+   * Largest request body accepted; the generate routes add room for a base64 `image_url` of the largest input image
+   * (`ceil(4/3 × inputImages.maxBytes)`). @default 65536
+   */
   maxBodyBytes?: number
+  /** Limits and sources of image-to-image inputs (`image_url`). @default 4 MiB, 4096 × 4096, no remote hosts */
+  inputImages?: InputImageOptions
   /** Base of public URLs (`https://api.example.com`); derived from each request's allowed Host when absent. */
   publicBaseUrl?: string
   /**
@@ -52,6 +64,21 @@ export interface AppOptions {
   cors?: boolean | readonly string[]
   /** Called after each request (logging). */
   onRequest?: (record: RequestRecord) => void
+  /**
+   * Accept `webhook_url` (and `?fal_webhook=`) on `POST /queue/generate`, with an optional check of each URL; the
+   * queue's host delivers them (`createWebhookNotifier`). Without it, a `webhook_url` answers 422 "webhooks are not
+   * configured on this server".
+   * @default undefined
+   */
+  webhooks?: WebhookAcceptance
+  /**
+   * Request fields beyond the contract's, by name (a custom ComfyUI workflow's `cfg`…): validated, defaults applied,
+   * passed to the backend as `input.extra`, and listed in `/openapi.json` and `/docs`. The synthetic backend ignores
+   * them. Throws at creation for a name that is not snake_case or is a contract field, or an unsupported schema.
+   * @default {}
+   * @example { cfg: { type: 'number', minimum: 0, maximum: 10, default: 1, description: 'Guidance scale.' } }
+   */
+  extraInputs?: ExtraInputs
 }
 
 const REQUEST_ID = /^[\w.:@-]{1,128}$/
@@ -70,6 +97,8 @@ const API_METHODS = 'GET, HEAD, OPTIONS, POST, PUT'
 export function createApp(options: AppOptions): Hono {
   const { queue, store, apiKeys = [], maxBodyBytes = 65_536, basePath = '', onRequest } = options
   const metrics = options.metrics ?? new MetricsRegistry()
+  const extraProblems = extraInputProblems(options.extraInputs ?? {})
+  if (extraProblems.length > 0) throw new TypeError(`createApp: extraInputs: ${extraProblems.join('; ')}`)
   const publicBase = options.publicBaseUrl?.replace(/\/+$/, '')
   const hostAllowed = createHostMatcher([
     ...(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS),
@@ -83,6 +112,11 @@ export function createApp(options: AppOptions): Hono {
     store,
     metrics,
     maxBodyBytes,
+    maxGenerateBodyBytes:
+      maxBodyBytes + Math.ceil((4 / 3) * (options.inputImages?.maxBytes ?? DEFAULT_MAX_INPUT_IMAGE_BYTES)),
+    inputImages: createInputImageResolver(options.inputImages),
+    webhooks: options.webhooks,
+    extraInputs: options.extraInputs,
     owner: (request) => owners.get(request) ?? ANONYMOUS_OWNER,
     baseUrl,
     fileUrl: (request, key) => store.publicUrl?.(key) ?? `${baseUrl(request)}/files/${key}`,

@@ -48,34 +48,35 @@ export function statusBody(job: JobRecord, urls: RequestUrls, includeLogs: boole
 
 /**
  * The generate response of a succeeded job; `fileUrl` maps a store key to its public URL. A `sync_mode` job answers
- * with a data URI of the bytes read from `store` now (job records never hold bytes); 404 once the store evicted them.
+ * with data URIs of the bytes read from `store` now (job records never hold bytes); 404 once the store evicted them.
+ * `image` is `images[0]`.
  */
 export async function resultBody(
   job: JobRecord,
   store: ImageStore,
   fileUrl: (key: string) => string,
 ): Promise<GenerateResponse> {
-  const image = job.image!
-  let url = fileUrl(image.key)
-  if (job.input.sync_mode) {
-    const stored = await store.get(image.key)
-    if (!stored) {
-      throw new HttpProblem(404, `The image of request ${job.id} is no longer stored; generate it again`)
-    }
-    url = `data:${image.contentType};base64,${toBase64(stored.bytes)}`
-  }
-  const generated = {
-    url,
-    content_type: image.contentType,
-    file_name: image.key,
-    file_size: image.fileSize,
-    width: image.width,
-    height: image.height,
-  }
-  return {
-    image: generated,
-    images: [generated],
-    seed: job.input.seed,
-    timings: job.timings!,
-  }
+  const images = await Promise.all(
+    (job.images ?? []).map(async (image) => {
+      let url = fileUrl(image.key)
+      if (job.input.sync_mode) {
+        const stored = await store.get(image.key)
+        if (!stored) {
+          throw new HttpProblem(404, `The image of request ${job.id} is no longer stored; generate it again`)
+        }
+        url = `data:${image.contentType};base64,${toBase64(stored.bytes)}`
+      }
+      return {
+        url,
+        content_type: image.contentType,
+        file_name: image.key,
+        file_size: image.fileSize,
+        width: image.width,
+        height: image.height,
+      }
+    }),
+  )
+  const [first] = images
+  if (!first) throw new HttpProblem(500, `Request ${job.id} succeeded without an image`)
+  return { image: first, images, seed: job.input.seed, timings: job.timings! }
 }

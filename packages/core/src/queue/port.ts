@@ -1,5 +1,6 @@
 import type { BackendState } from '../backend.js'
 import type { LogLine, Progress, ResolvedGenerateRequest, Timings } from '../types.js'
+import type { JobWebhook } from '../webhooks/port.js'
 
 /**
  * The queue port: what the HTTP app needs from a job queue, whichever implementation holds the jobs.
@@ -23,7 +24,7 @@ export type JobOutcome = 'succeeded' | 'failed' | 'cancelled'
  */
 export type JobOwner = string
 
-/** The stored image of a succeeded job (its bytes are in the image store under `key`). */
+/** One stored image of a succeeded job (its bytes are in the image store under `key`). */
 export interface JobImage {
   /** The store key (`<hash>.<ext>`). */
   key: string
@@ -59,13 +60,16 @@ export interface JobRecord {
   readonly progress: Progress
   readonly logs: readonly LogLine[]
   readonly outcome?: JobOutcome
-  readonly image?: JobImage
+  /** The images of a succeeded job, `input.num_images` of them in seed order. */
+  readonly images?: readonly JobImage[]
   readonly timings?: Timings
   readonly error?: JobError
   /** Epoch milliseconds when the job was accepted. */
   readonly acceptedAt: number
   /** Epoch milliseconds when the job completed. */
   readonly finishedAt?: number
+  /** Where the job's result is POSTed when it completes (`webhook_url`), if anywhere. */
+  readonly webhook?: JobWebhook
 }
 
 /** What a caller hands to {@link JobQueue.submit}. */
@@ -81,6 +85,8 @@ export interface SubmitRequest {
    * a SHA-256 hex digest (64 characters), so ledger entries stay small.
    */
   fingerprint: string
+  /** Where the result is POSTed when the job completes (`webhook_url`); the fingerprint covers its URL. */
+  webhook?: JobWebhook
 }
 
 /** Why the queue refused an operation; mapped to HTTP in one table (`queueErrorToProblem`). */

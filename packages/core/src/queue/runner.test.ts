@@ -19,16 +19,53 @@ describe('runJob', () => {
   it('puts the image in the store and returns its key, size and timings, with progress on the way', async () => {
     const store = new MemoryImageStore()
     const steps: number[] = []
-    const { image, timings } = await runJob({
+    const { images, timings } = await runJob({
       backend: createSyntheticBackend(),
       store,
       job,
       onProgress: (step) => steps.push(step),
     })
+    const [image] = images
+    expect(images).toHaveLength(1)
     expect(image).toMatchObject({ contentType: 'image/png', width: 256, height: 256 })
-    expect((await store.get(image.key))?.bytes.byteLength).toBe(image.fileSize)
+    expect((await store.get(image!.key))?.bytes.byteLength).toBe(image!.fileSize)
     expect(steps.at(-1)).toBe(job.input.num_inference_steps)
     expect(timings.inference_ms).toBeGreaterThanOrEqual(0)
+  })
+
+  it('stores every image of num_images under its own key', async () => {
+    const store = new MemoryImageStore()
+    const input = resolveGenerateRequest({ prompt: 'a fox', seed: 3, width: 256, height: 256, num_images: 3 })
+    const { images } = await runJob({ backend: createSyntheticBackend(), store, job: { id: 'job-n', input } })
+    expect(images).toHaveLength(3)
+    expect(new Set(images.map((image) => image.key)).size).toBe(3)
+    for (const image of images) expect((await store.get(image.key))?.bytes.byteLength).toBe(image.fileSize)
+  })
+
+  it('hands an image-to-image input to the backend from the store, and fails with 422 once it is gone', async () => {
+    const store = new MemoryImageStore()
+    const bytes = new Uint8Array([1, 2, 3])
+    await store.put('in.png', { bytes, contentType: 'image/png' })
+    const image = { key: 'in.png', content_type: 'image/png' as const, width: 8, height: 8 }
+    const input = {
+      ...resolveGenerateRequest({ prompt: 'a fox', seed: 3, width: 256, height: 256 }),
+      image,
+      strength: 1,
+    }
+    let seen: unknown
+    const synthetic = createSyntheticBackend()
+    const spy: Backend = {
+      ...synthetic,
+      run: (backendJob) => {
+        seen = backendJob.inputImage
+        return synthetic.run(backendJob)
+      },
+    }
+    await runJob({ backend: spy, store, job: { id: 'job-i', input } })
+    expect(seen).toEqual({ bytes, contentType: 'image/png', width: 8, height: 8 })
+    const gone = { ...input, image: { ...image, key: 'gone.png' } }
+    const error = await runJob({ backend: spy, store, job: { id: 'job-g', input: gone } }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ status: 422, kind: 'invalid_input' })
   })
 
   it('fails with a 504 JobError past timeoutMs, after aborting the backend and calling onTimeout', async () => {

@@ -1,7 +1,7 @@
-import type { Backend, BackendImage } from '../backend.js'
+import { type Backend, BackendError, type BackendInputImage, type BackendResult } from '../backend.js'
 import { contentKey } from '../store/content-key.js'
 import type { ImageStore } from '../store/image-store.js'
-import type { LogLine, ResolvedGenerateRequest, Timings } from '../types.js'
+import type { InputImageRef, LogLine, ResolvedGenerateRequest, Timings } from '../types.js'
 import { isJobError, jobErrorOf, jobErrors } from './errors.js'
 import type { JobError, JobImage } from './port.js'
 
@@ -32,8 +32,8 @@ export interface RunJobOptions {
 
 /** What a successful run produced. */
 export interface RunJobResult {
-  /** The stored image (its bytes are in the store under `image.key`). */
-  image: JobImage
+  /** The stored images, `input.num_images` of them in seed order (their bytes are in the store under each `key`). */
+  images: JobImage[]
   /** Backend time and encode + store time, in milliseconds. */
   timings: Pick<Timings, 'inference_ms' | 'encode_ms'>
 }
@@ -41,10 +41,11 @@ export interface RunJobResult {
 const round = (ms: number): number => Math.round(ms * 10) / 10
 
 /**
- * Runs one job on a backend: owns its timeout, stores the image, and maps every failure to a plain {@link JobError}
- * (thrown). The worker side of any queue: the embedded one calls it in-process, a Redis worker in another process.
+ * Runs one job on a backend: reads an image-to-image input from the store, owns the timeout, stores every image, and
+ * maps every failure to a plain {@link JobError} (thrown). The worker side of any queue: the embedded one calls it
+ * in-process, a Redis worker in another process.
  * @example
- * const { image } = await runJob({ backend, store, job: { id, input }, timeoutMs: 60_000 })
+ * const { images } = await runJob({ backend, store, job: { id, input }, timeoutMs: 60_000 })
  */
 export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const { backend, store, job, signal, timeoutMs = 60_000, onProgress, onLog, onTimeout } = options
@@ -59,11 +60,14 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     controller.abort(jobErrors.timedOut(timeoutMs))
     onTimeout?.()
   }, timeoutMs)
-  let result: BackendImage
+  let result: BackendResult
   try {
+    const inputImage = job.input.image ? await readInputImage(store, job.input.image) : undefined
+    controller.signal.throwIfAborted()
     result = await backend.run({
       id: job.id,
       input: job.input,
+      ...(inputImage ? { inputImage } : {}),
       signal: controller.signal,
       reportProgress: (step, totalSteps) => onProgress?.(step, totalSteps),
       log: (message, level = 'INFO') => onLog?.({ message, level, timestamp: new Date().toISOString() }),
@@ -79,22 +83,42 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   }
   const storeStart = now()
   try {
-    const key = result.key ?? (await contentKey(result.bytes, result.contentType))
-    await store.put(key, { bytes: result.bytes, contentType: result.contentType })
-    const image: JobImage = {
-      key,
-      contentType: result.contentType,
-      fileSize: result.bytes.byteLength,
-      width: result.width,
-      height: result.height,
+    if (result.images.length !== job.input.num_images) {
+      throw new BackendError(
+        'execution_failed',
+        `the backend returned ${result.images.length} images for num_images ${job.input.num_images}`,
+      )
     }
-    return {
-      image,
-      timings: { inference_ms: round(result.inferenceMs), encode_ms: round(result.encodeMs + now() - storeStart) },
+    const images: JobImage[] = []
+    for (const image of result.images) {
+      const key = image.key ?? (await contentKey(image.bytes, image.contentType))
+      await store.put(key, { bytes: image.bytes, contentType: image.contentType })
+      images.push({
+        key,
+        contentType: image.contentType,
+        fileSize: image.bytes.byteLength,
+        width: image.width,
+        height: image.height,
+      })
     }
+    const inferenceMs = Math.max(...result.images.map((image) => image.inferenceMs))
+    const encodeMs = result.images.reduce((sum, image) => sum + image.encodeMs, 0)
+    return { images, timings: { inference_ms: round(inferenceMs), encode_ms: round(encodeMs + now() - storeStart) } }
   } catch (error) {
     throw jobErrorOf(error)
   }
+}
+
+/** The bytes of an image-to-image input, from the store it was put in at submit; 422 when it is gone. */
+async function readInputImage(store: ImageStore, image: InputImageRef): Promise<BackendInputImage> {
+  const stored = await store.get(image.key)
+  if (!stored) {
+    throw new BackendError(
+      'invalid_input',
+      `the input image ${image.key} is no longer stored (it expired while the job waited); submit it again`,
+    )
+  }
+  return { bytes: stored.bytes, contentType: stored.contentType, width: image.width, height: image.height }
 }
 
 /** A run aborted by its caller fails with the caller's {@link JobError}, or as cancelled. */

@@ -16,7 +16,42 @@ const job = (body: Record<string, unknown>, signal = new AbortController().signa
   return { backendJob, progress }
 }
 
+const IMAGE = { key: 'abc.png', content_type: 'image/png' as const, width: 64, height: 64 }
+
 describe('createSyntheticBackend', () => {
+  it('makes num_images images, image i equal to the one-image request with seed + i', async () => {
+    const backend = createSyntheticBackend()
+    const { backendJob, progress } = job({ prompt: 'fox', num_images: 4, num_inference_steps: 2 })
+    const { images } = await backend.run(backendJob)
+    expect(progress).toEqual(['0/2', '1/2', '2/2'])
+    expect(images).toHaveLength(4)
+    expect(new Set(images.map((image) => image.key)).size).toBe(4)
+    for (const [index, image] of images.entries()) {
+      const [alone] = (await backend.run(job({ prompt: 'fox', num_inference_steps: 2, seed: 3 + index }).backendJob))
+        .images
+      expect(image.key).toBe(alone!.key)
+      expect(Buffer.from(image.bytes).equals(Buffer.from(alone!.bytes))).toBe(true)
+    }
+  })
+
+  it('answers image-to-image from the input, the seed and the strength, sampling floor(strength × steps)', async () => {
+    const backend = createSyntheticBackend()
+    const run = async (image: typeof IMAGE | undefined, strength: number, seed = 3) => {
+      const { backendJob, progress } = job({ prompt: 'fox', seed, num_inference_steps: 4 })
+      const input = image ? { ...backendJob.input, image, strength } : backendJob.input
+      const [result] = (await backend.run({ ...backendJob, input })).images
+      return { bytes: Buffer.from(result!.bytes), progress }
+    }
+    const textOnly = await run(undefined, 1)
+    const half = await run(IMAGE, 0.5)
+    expect(half.progress).toEqual(['0/2', '1/2', '2/2'])
+    expect(half.bytes.equals(textOnly.bytes)).toBe(false)
+    expect(half.bytes.equals((await run(IMAGE, 0.5)).bytes)).toBe(true)
+    expect(half.bytes.equals((await run({ ...IMAGE, key: 'other.png' }, 0.5)).bytes)).toBe(false)
+    expect(half.bytes.equals((await run(IMAGE, 0.75)).bytes)).toBe(false)
+    expect(half.bytes.equals((await run(IMAGE, 0.5, 4)).bytes)).toBe(false)
+  })
+
   it('paints the requested size and format, reporting every step', async () => {
     const backend = createSyntheticBackend()
     const { backendJob, progress } = job({
@@ -26,23 +61,23 @@ describe('createSyntheticBackend', () => {
       num_inference_steps: 3,
       output_format: 'webp',
     })
-    const image = await backend.run(backendJob)
+    const [image] = (await backend.run(backendJob)).images
     expect(progress).toEqual(['0/3', '1/3', '2/3', '3/3'])
-    expect(image.contentType).toBe('image/webp')
-    const { format, width, height } = await sharp(image.bytes).metadata()
+    expect(image!.contentType).toBe('image/webp')
+    const { format, width, height } = await sharp(image!.bytes).metadata()
     expect({ format, width, height }).toEqual({ format: 'webp', width: 640, height: 384 })
   })
 
   it('gives identical bytes and key for identical inputs, different ones otherwise', async () => {
     const backend = createSyntheticBackend()
-    const a = await backend.run(job({ prompt: 'fox' }).backendJob)
-    const b = await backend.run(job({ prompt: 'fox' }).backendJob)
-    const c = await backend.run(job({ prompt: 'fox', seed: 4 }).backendJob)
-    expect(Buffer.from(b.bytes).equals(Buffer.from(a.bytes))).toBe(true)
-    expect(b.key).toBe(a.key)
-    expect(a.key).toMatch(/^synthetic-[0-9a-f]{16}\.png$/)
-    expect(c.key).not.toBe(a.key)
-    expect(Buffer.from(c.bytes).equals(Buffer.from(a.bytes))).toBe(false)
+    const [a] = (await backend.run(job({ prompt: 'fox' }).backendJob)).images
+    const [b] = (await backend.run(job({ prompt: 'fox' }).backendJob)).images
+    const [c] = (await backend.run(job({ prompt: 'fox', seed: 4 }).backendJob)).images
+    expect(Buffer.from(b!.bytes).equals(Buffer.from(a!.bytes))).toBe(true)
+    expect(b!.key).toBe(a!.key)
+    expect(a!.key).toMatch(/^synthetic-[0-9a-f]{16}\.png$/)
+    expect(c!.key).not.toBe(a!.key)
+    expect(Buffer.from(c!.bytes).equals(Buffer.from(a!.bytes))).toBe(false)
   })
 
   it('stops with the abort reason when the job is cancelled mid-way', async () => {

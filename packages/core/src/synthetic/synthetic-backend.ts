@@ -1,6 +1,7 @@
-import type { Backend, BackendImage, BackendJob, BackendState } from '../backend.js'
-import type { ImageContentType, OutputFormat } from '../types.js'
-import { encodeJpeg, encodePng, encodeWebp, paintLatent } from './images/index.js'
+import type { Backend, BackendImage, BackendJob, BackendResult, BackendState } from '../backend.js'
+import type { ImageContentType, OutputFormat, ResolvedGenerateRequest } from '../types.js'
+import { sampledSteps } from '../validation/generate-request.js'
+import { encodeJpeg, encodePng, encodeWebp, paintImageToImage, paintLatent } from './images/index.js'
 
 /** Options of {@link createSyntheticBackend}. */
 export interface SyntheticBackendOptions {
@@ -54,9 +55,40 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true })
   })
 
+/** Paints and encodes one image of a request with its own seed. */
+function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number): BackendImage {
+  const started = performance.now()
+  const { width, height, output_format: format } = input
+  const latent = input.image
+    ? paintImageToImage(input.prompt, seed, width, height, input.image.key, input.strength ?? 1)
+    : paintLatent(input.prompt, seed, width, height)
+  const painted = performance.now()
+  const bytes =
+    format === 'jpeg'
+      ? encodeJpeg(latent, width, height, jpegQuality)
+      : format === 'webp'
+        ? encodeWebp(latent, width, height)
+        : encodePng(latent, width, height)
+  // The bytes are a pure function of these inputs, so a hash of them is a content address.
+  const identity = [input.prompt, seed, width, height, format, jpegQuality]
+  if (input.image) identity.push(input.image.key, input.strength ?? 1)
+  return {
+    key: `synthetic-${fnv64(identity.join('\u0000'))}.${format}`,
+    bytes,
+    contentType: contentTypes[format],
+    width,
+    height,
+    inferenceMs: painted - started,
+    encodeMs: performance.now() - painted,
+  }
+}
+
 /**
  * A backend that paints deterministic images with no GPU: the same prompt, seed, size and format always give the
- * same bytes, real PNG/JPEG/WebP files of the requested size, with step progress and controllable latency.
+ * same bytes, real PNG/JPEG/WebP files of the requested size, with step progress and controllable latency. Image `i`
+ * of a `num_images` request is exactly the one-image request with seed `seed + i`; image-to-image blends a picture
+ * standing for the input (see `paintImageToImage`) with the prompt's, by `strength`, and samples
+ * `floor(strength × num_inference_steps)` steps, as SDXL Turbo does.
  * @example const backend = createSyntheticBackend({ stepMs: 25 })
  */
 export function createSyntheticBackend(options: SyntheticBackendOptions = {}): Backend {
@@ -69,10 +101,12 @@ export function createSyntheticBackend(options: SyntheticBackendOptions = {}): B
     async close() {
       state = 'stopped'
     },
-    async run(job: BackendJob): Promise<BackendImage> {
+    async run(job: BackendJob): Promise<BackendResult> {
       const { signal, input } = job
       const started = performance.now()
-      const steps = input.num_inference_steps
+      const steps = input.image
+        ? sampledSteps(input.strength ?? 1, input.num_inference_steps)
+        : input.num_inference_steps
       job.reportProgress(0, steps)
       await sleep(overheadMs / 2, signal)
       for (let step = 1; step <= steps; step += 1) {
@@ -84,28 +118,12 @@ export function createSyntheticBackend(options: SyntheticBackendOptions = {}): B
       }
       await sleep(overheadMs / 2, signal)
       signal.throwIfAborted()
-      const painted = performance.now()
-      const latent = paintLatent(input.prompt, input.seed, input.width, input.height)
-      const bytes =
-        input.output_format === 'jpeg'
-          ? encodeJpeg(latent, input.width, input.height, jpegQuality)
-          : input.output_format === 'webp'
-            ? encodeWebp(latent, input.width, input.height)
-            : encodePng(latent, input.width, input.height)
-      const encoded = performance.now()
-      // The bytes are a pure function of these inputs, so a hash of them is a content address.
-      const identity = [input.prompt, input.seed, input.width, input.height, input.output_format, jpegQuality].join(
-        '\u0000',
-      )
-      return {
-        key: `synthetic-${fnv64(identity)}.${input.output_format}`,
-        bytes,
-        contentType: contentTypes[input.output_format],
-        width: input.width,
-        height: input.height,
-        inferenceMs: painted - started,
-        encodeMs: encoded - painted,
-      }
+      const sampledMs = performance.now() - started
+      const images = Array.from({ length: input.num_images }, (_, index) => {
+        const image = paint(input, input.seed + index, jpegQuality)
+        return { ...image, inferenceMs: sampledMs + image.inferenceMs }
+      })
+      return { images }
     },
   }
 }

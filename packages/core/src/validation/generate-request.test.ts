@@ -28,6 +28,7 @@ describe('resolveGenerateRequest', () => {
       seed: 4_503_599_628_419_072,
       output_format: 'png',
       sync_mode: false,
+      num_images: 1,
     })
   })
 
@@ -41,6 +42,7 @@ describe('resolveGenerateRequest', () => {
       seed: MAX_SEED,
       output_format: 'webp',
       sync_mode: true,
+      num_images: 1,
     }
     expect(resolveGenerateRequest(body)).toEqual(body)
   })
@@ -97,6 +99,60 @@ describe('resolveGenerateRequest', () => {
       "Input should be 'png', 'jpeg' or 'webp'",
     ],
     [{ prompt: 'p', sync_mode: 'yes' }, ['body', 'sync_mode'], 'bool_type', 'Input should be a valid boolean'],
+    [
+      { prompt: 'p', num_images: 0 },
+      ['body', 'num_images'],
+      'greater_than_equal',
+      'Input should be greater than or equal to 1',
+    ],
+    [
+      { prompt: 'p', num_images: 5 },
+      ['body', 'num_images'],
+      'less_than_equal',
+      'Input should be less than or equal to 4',
+    ],
+    [
+      { prompt: 'p', num_images: 4, seed: MAX_SEED - 2 },
+      ['body', 'seed'],
+      'less_than_equal',
+      `Input should be less than or equal to ${MAX_SEED - 3} with num_images 4 (image i uses seed + i)`,
+    ],
+    [
+      { prompt: 'p', strength: 0.5 },
+      ['body', 'strength'],
+      'value_error',
+      'strength applies only to image-to-image: send image_url with it, or leave strength out',
+    ],
+    [
+      { prompt: 'p', image_url: 'data:,', strength: 0 },
+      ['body', 'strength'],
+      'greater_than',
+      'Input should be greater than 0',
+    ],
+    [
+      { prompt: 'p', image_url: 'data:,', strength: 1.5 },
+      ['body', 'strength'],
+      'less_than_equal',
+      'Input should be less than or equal to 1',
+    ],
+    [
+      { prompt: 'p', image_url: 'data:,', strength: 0.3, num_inference_steps: 3 },
+      ['body', 'strength'],
+      'value_error',
+      'strength × num_inference_steps must be at least 1 (got 0.3 × 3); raise strength or num_inference_steps',
+    ],
+    [
+      { prompt: 'p', image_url: 'data:,', strength: 0.2 },
+      ['body', 'strength'],
+      'value_error',
+      'strength 0.2 needs more than 4 num_inference_steps (strength × num_inference_steps must be at least 1); use a strength of at least 0.25',
+    ],
+    [
+      { prompt: 'p', image_url: '' },
+      ['body', 'image_url'],
+      'string_too_short',
+      'String should have at least 1 character',
+    ],
     [{ prompt: 'p', guidance: 7 }, ['body', 'guidance'], 'extra_forbidden', 'Extra inputs are not permitted'],
     [[], ['body'], 'model_attributes_type', 'Input should be a valid dictionary or object to extract fields from'],
     [null, ['body'], 'model_attributes_type', 'Input should be a valid dictionary or object to extract fields from'],
@@ -140,6 +196,29 @@ describe('resolveGenerateRequest', () => {
     expect(long?.input).toEqual([...Array.from({ length: 16 }, (_, index) => index), '…'])
     const [missing] = issuesOf(Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`k${index}`, index])))
     expect(Object.keys(missing?.input as object)).toHaveLength(17)
+  })
+
+  it('keeps num_images and picks a random seed that leaves room for every image', () => {
+    const resolved = resolveGenerateRequest({ prompt: 'p', num_images: 4 }, () => 1 - 2 ** -53)
+    expect(resolved.num_images).toBe(4)
+    expect(resolved.seed + 3).toBeLessThanOrEqual(MAX_SEED)
+  })
+
+  it.each([
+    [{}, 0.5, 2],
+    [{ strength: 1 }, 1, 1],
+    [{ strength: 0.3 }, 0.3, 4],
+    [{ strength: 0.25 }, 0.25, 4],
+    [{ strength: 0.6 }, 0.6, 2],
+    [{ strength: 0.5, num_inference_steps: 3 }, 0.5, 3],
+  ])('with image_url and %j: strength %d, num_inference_steps %d', (fields, strength, steps) => {
+    const resolved = resolveGenerateRequest({ prompt: 'p', image_url: 'data:,', ...fields })
+    expect(resolved).toMatchObject({ strength, num_inference_steps: steps })
+    expect(resolved).not.toHaveProperty('image')
+  })
+
+  it('has no strength without image_url', () => {
+    expect(resolveGenerateRequest({ prompt: 'p' })).not.toHaveProperty('strength')
   })
 
   it('reports every bad field at once', () => {

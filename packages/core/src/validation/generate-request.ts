@@ -17,23 +17,91 @@ export const randomSeed = (random: () => number = Math.random): number =>
 
 /**
  * Validates a parsed JSON body against the contract's `GenerateRequest` schema, applies the defaults and picks a seed.
- * Throws a {@link ValidationProblem} (422) listing every bad field.
- * @example resolveGenerateRequest({ prompt: 'a fox' }) // { prompt: 'a fox', width: 512, …, seed: 12345 }
+ * Image-to-image rules are checked here too (`strength` only with `image_url`, `strength × num_inference_steps ≥ 1`,
+ * the step count defaulted from `strength`); the image itself is read later ({@link resolveInputImage}), so the
+ * result has no `image` yet. Throws a {@link ValidationProblem} (422) listing every bad field.
+ * @example resolveGenerateRequest({ prompt: 'a fox' }) // { prompt: 'a fox', width: 512, …, seed: 12345, num_images: 1 }
  */
 export function resolveGenerateRequest(body: unknown, random: () => number = Math.random): ResolvedGenerateRequest {
   const issues = validateJson(schema, body, ['body'])
   if (issues.length > 0) throw new ValidationProblem(issues)
-  const input = body as Partial<ResolvedGenerateRequest> & { prompt: string }
+  const input = body as Partial<ResolvedGenerateRequest> & { prompt: string; image_url?: string }
+  const imageToImage = imageToImageSteps(input)
+  const numImages = input.num_images ?? defaultOf<number>('num_images')
+  const lastSeed = MAX_SEED - (numImages - 1)
+  if (input.seed !== undefined && input.seed > lastSeed) {
+    throw new ValidationProblem([
+      {
+        loc: ['body', 'seed'],
+        msg: `Input should be less than or equal to ${lastSeed} with num_images ${numImages} (image i uses seed + i)`,
+        type: 'less_than_equal',
+        input: input.seed,
+        ctx: { le: lastSeed },
+      },
+    ])
+  }
   return {
     prompt: input.prompt,
     negative_prompt: input.negative_prompt ?? defaultOf<string>('negative_prompt'),
     width: input.width ?? defaultOf<number>('width'),
     height: input.height ?? defaultOf<number>('height'),
-    num_inference_steps: input.num_inference_steps ?? defaultOf<number>('num_inference_steps'),
-    seed: input.seed ?? randomSeed(random),
+    num_inference_steps: imageToImage?.steps ?? input.num_inference_steps ?? defaultOf<number>('num_inference_steps'),
+    seed: input.seed ?? Math.min(randomSeed(random), lastSeed),
     output_format: input.output_format ?? defaultOf<OutputFormat>('output_format'),
     sync_mode: input.sync_mode ?? defaultOf<boolean>('sync_mode'),
+    num_images: numImages,
+    ...(imageToImage ? { strength: imageToImage.strength } : {}),
   }
+}
+
+/** The largest `num_inference_steps` the contract accepts. */
+const MAX_STEPS = (generateRequestSchema.properties.num_inference_steps as { maximum: number }).maximum
+
+/**
+ * Sampled steps of an image-to-image request: SDXL Turbo runs `floor(strength × num_inference_steps)` steps, so the
+ * product must be at least 1 (the model card's rule).
+ * @example sampledSteps(0.5, 2) // 1
+ */
+export const sampledSteps = (strength: number, steps: number): number => Math.floor(strength * steps + 1e-9)
+
+/** Strength and step count of an image-to-image request, `undefined` without `image_url`; 422 when they do not fit. */
+function imageToImageSteps(input: {
+  image_url?: string
+  strength?: number
+  num_inference_steps?: number
+}): { strength: number; steps: number } | undefined {
+  if (input.image_url === undefined) {
+    if (input.strength === undefined) return undefined
+    throw new ValidationProblem([
+      {
+        loc: ['body', 'strength'],
+        msg: 'strength applies only to image-to-image: send image_url with it, or leave strength out',
+        type: 'value_error',
+        input: input.strength,
+      },
+    ])
+  }
+  const strength = input.strength ?? defaultOf<number>('strength')
+  if (input.num_inference_steps !== undefined) {
+    if (sampledSteps(strength, input.num_inference_steps) >= 1) return { strength, steps: input.num_inference_steps }
+    throw new ValidationProblem([
+      {
+        loc: ['body', 'strength'],
+        msg: `strength × num_inference_steps must be at least 1 (got ${strength} × ${input.num_inference_steps}); raise strength or num_inference_steps`,
+        type: 'value_error',
+        input: strength,
+      },
+    ])
+  }
+  for (let steps = 1; steps <= MAX_STEPS; steps += 1) if (sampledSteps(strength, steps) >= 1) return { strength, steps }
+  throw new ValidationProblem([
+    {
+      loc: ['body', 'strength'],
+      msg: `strength ${strength} needs more than ${MAX_STEPS} num_inference_steps (strength × num_inference_steps must be at least 1); use a strength of at least ${1 / MAX_STEPS}`,
+      type: 'value_error',
+      input: strength,
+    },
+  ])
 }
 
 /** The deepest nesting of arrays and objects a JSON body may have; the contract's bodies need 1. */

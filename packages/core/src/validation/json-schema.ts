@@ -12,6 +12,7 @@ export interface JsonSchema {
   /** The `msg` of a `string_pattern_mismatch`, where the contract words it (a regex says little to a user). */
   readonly 'x-pattern-message'?: string
   readonly minimum?: number
+  readonly exclusiveMinimum?: number
   readonly maximum?: number
   readonly multipleOf?: number
   readonly enum?: readonly unknown[]
@@ -89,7 +90,7 @@ const typeIssue = (schema: JsonSchema, loc: Location, input: unknown): Validatio
 
 const stringIssues = (schema: JsonSchema, loc: Location, input: string): ValidationIssue[] => {
   const issues: ValidationIssue[] = []
-  const length = [...input].length
+  const length = codePoints(input)
   if (schema.minLength !== undefined && length < schema.minLength) {
     issues.push({
       loc,
@@ -118,7 +119,25 @@ const stringIssues = (schema: JsonSchema, loc: Location, input: string): Validat
   return issues
 }
 
+/** Code points in a string, counted without building an array (image_url data URIs run to megabytes). */
+const codePoints = (input: string): number => {
+  let count = 0
+  for (let index = 0; index < input.length; index += 1) {
+    const unit = input.charCodeAt(index)
+    if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < input.length) {
+      const next = input.charCodeAt(index + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) index += 1
+    }
+    count += 1
+  }
+  return count
+}
+
 const numberIssues = (schema: JsonSchema, loc: Location, input: number): ValidationIssue[] => {
+  if (schema.exclusiveMinimum !== undefined && input <= schema.exclusiveMinimum) {
+    const gt = schema.exclusiveMinimum
+    return [{ loc, msg: `Input should be greater than ${gt}`, type: 'greater_than', input, ctx: { gt } }]
+  }
   if (schema.minimum !== undefined && input < schema.minimum) {
     const ge = schema.minimum
     return [

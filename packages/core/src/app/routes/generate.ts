@@ -2,9 +2,12 @@ import type { Hono } from 'hono'
 import { jobErrors } from '../../queue/errors.js'
 import { jobErrorToProblem } from '../../queue/problems.js'
 import { sha256Hex } from '../../util/sha256.js'
+import { resolveWithExtraInputs } from '../../validation/extra-inputs.js'
 import { resolveGenerateRequest } from '../../validation/generate-request.js'
+import { readWebhookUrl } from '../../webhooks/webhook-url.js'
 import type { AppContext } from '../context.js'
 import { readIdempotencyKey } from '../idempotency-key.js'
+import { withInputImage } from '../input-image.js'
 import { fingerprint, readJsonBody } from '../request-body.js'
 import { requestUrls, resultBody, submitBody } from '../status.js'
 
@@ -14,12 +17,18 @@ export function registerGenerateRoutes(app: Hono, context: AppContext): void {
 
   const accept = async (request: Request, route: string) => {
     const idempotencyKey = readIdempotencyKey(request.headers)
-    const body = await readJsonBody(request, context.maxBodyBytes)
-    const input = resolveGenerateRequest(body)
+    const body = await readJsonBody(request, context.maxGenerateBodyBytes)
+    const resolved = resolveWithExtraInputs(body, context.extraInputs, (rest) => resolveGenerateRequest(rest))
+    const input = await withInputImage(resolved, body, request, context)
+    const fal = new URL(request.url).searchParams.get('fal_webhook') ?? undefined
+    const webhookUrl = readWebhookUrl(body, fal, route === 'queue' ? 'queue' : 'generate', context.webhooks)
     const owner = context.owner(request)
+    // The webhook URL is part of the fingerprint wherever it came from (the body or ?fal_webhook=).
+    const printed = webhookUrl === undefined ? body : { ...(body as object), webhook_url: webhookUrl }
     // A digest keeps every idempotency entry small whatever the body (up to maxBodyBytes) was.
-    const bodyDigest = idempotencyKey === undefined ? '' : await sha256Hex(fingerprint(route, body))
-    const job = await queue.submit({ input, owner, idempotencyKey, fingerprint: bodyDigest })
+    const bodyDigest = idempotencyKey === undefined ? '' : await sha256Hex(fingerprint(route, printed))
+    const webhook = webhookUrl === undefined ? undefined : { url: webhookUrl, baseUrl: context.baseUrl(request) }
+    const job = await queue.submit({ input, owner, idempotencyKey, fingerprint: bodyDigest, ...(webhook && { webhook }) })
     return { job, owner, idempotencyKey }
   }
 

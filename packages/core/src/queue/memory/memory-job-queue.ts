@@ -2,6 +2,7 @@ import type { Backend } from '../../backend.js'
 import { MetricsRegistry } from '../../metrics/registry.js'
 import type { ImageStore } from '../../store/image-store.js'
 import type { LogLine, Progress, ResolvedGenerateRequest, Timings } from '../../types.js'
+import type { JobWebhook } from '../../webhooks/port.js'
 import { jobErrorOf, jobErrors, queueErrors } from '../errors.js'
 import type {
   CancelResult,
@@ -63,13 +64,14 @@ interface Job {
   progress: Progress
   logs: LogLine[]
   outcome?: JobOutcome
-  image?: JobImage
+  images?: JobImage[]
   timings?: Timings
   error?: JobError
   attempts: number
   acceptedAt: number
   startedAt?: number
   finishedAt?: number
+  webhook?: JobWebhook
   controller: AbortController
   listeners: Set<JobRecordListener>
   completion: Promise<void>
@@ -184,6 +186,7 @@ export class MemoryJobQueue implements JobQueue {
       logs: [],
       attempts: 0,
       acceptedAt: this.#now(),
+      ...(request.webhook && { webhook: request.webhook }),
       controller: new AbortController(),
       listeners: new Set(),
       completion,
@@ -320,7 +323,7 @@ export class MemoryJobQueue implements JobQueue {
     job.attempts += 1
     this.#emit(job)
     try {
-      const { image, timings } = await runJob({
+      const { images, timings } = await runJob({
         backend: this.backend,
         store: this.store,
         job: { id: job.id, input: job.input },
@@ -330,7 +333,7 @@ export class MemoryJobQueue implements JobQueue {
         onLog: (line) => job.logs.push(line),
         onTimeout: () => this.#onJobTimeout?.(job.id),
       })
-      this.#finish(job, 'succeeded', { image, timings })
+      this.#finish(job, 'succeeded', { images, timings })
     } catch (thrown) {
       const error = jobErrorOf(thrown)
       // A cancel or a drop may have completed the job while it ran.
@@ -358,7 +361,7 @@ export class MemoryJobQueue implements JobQueue {
   #finish(
     job: Job,
     outcome: JobOutcome,
-    details: { image?: JobImage; error?: JobError; timings?: Pick<Timings, 'inference_ms' | 'encode_ms'> },
+    details: { images?: JobImage[]; error?: JobError; timings?: Pick<Timings, 'inference_ms' | 'encode_ms'> },
   ): void {
     if (job.state === 'COMPLETED') return
     const now = this.#now()
@@ -366,7 +369,7 @@ export class MemoryJobQueue implements JobQueue {
     job.state = 'COMPLETED'
     job.outcome = outcome
     job.finishedAt = now
-    job.image = details.image
+    job.images = details.images
     job.error = details.error
     job.timings = {
       queue_ms: round(startedAt - job.acceptedAt),
@@ -428,10 +431,11 @@ export class MemoryJobQueue implements JobQueue {
       logs: [...job.logs],
       acceptedAt: job.acceptedAt,
       ...(job.outcome ? { outcome: job.outcome } : {}),
-      ...(job.image ? { image: job.image } : {}),
+      ...(job.images ? { images: job.images } : {}),
       ...(job.timings ? { timings: job.timings } : {}),
       ...(job.error ? { error: job.error } : {}),
       ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
+      ...(job.webhook && { webhook: job.webhook }),
     }
   }
 }

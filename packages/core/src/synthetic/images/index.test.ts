@@ -10,8 +10,14 @@ const ENCODERS = [
 ] as const
 
 describe('images barrel', () => {
-  it('exports exactly the painter and the three encoders', () => {
-    expect(Object.keys(images).sort()).toEqual(['encodeJpeg', 'encodePng', 'encodeWebp', 'paintLatent'])
+  it('exports exactly the two painters and the three encoders', () => {
+    expect(Object.keys(images).sort()).toEqual([
+      'encodeJpeg',
+      'encodePng',
+      'encodeWebp',
+      'paintImageToImage',
+      'paintLatent',
+    ])
   })
 
   it.each([

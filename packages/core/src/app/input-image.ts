@@ -1,0 +1,21 @@
+import type { ResolvedGenerateRequest } from '../types.js'
+import type { AppContext } from './context.js'
+
+/**
+ * The validated request with its `image_url` (if any) resolved into a stored input image: own `/files/` URLs are
+ * recognised under the public base URL and under the request's own origin.
+ * @example const input = await withInputImage(resolveGenerateRequest(body), body, request, context)
+ */
+export async function withInputImage<T extends ResolvedGenerateRequest>(
+  input: T,
+  body: unknown,
+  request: Request,
+  context: AppContext,
+): Promise<T> {
+  const url = (body as { image_url?: unknown }).image_url
+  if (typeof url !== 'string') return input
+  const base = context.baseUrl(request)
+  const origin = `${new URL(request.url).origin}${new URL(base).pathname.replace(/\/+$/, '')}`
+  const image = await context.inputImages(url, { store: context.store, ownBases: [...new Set([base, origin])] })
+  return { ...input, image }
+}
