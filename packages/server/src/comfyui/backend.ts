@@ -133,7 +133,9 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
   const batcher = new Batcher({
     // Until the workflow is checked (and when it cannot batch) every prompt holds one request.
     maxBatch: () => (plan ? maxBatch : 1),
-    key: ({ input }) => `${input.width}x${input.height}/${input.num_inference_steps}/${input.output_format}`,
+    // Extra inputs (a custom workflow's cfg…) are one value per prompt: only equal ones share a prompt.
+    key: ({ input }) =>
+      `${input.width}x${input.height}/${input.num_inference_steps}/${input.output_format}/${JSON.stringify(input.extra ?? {})}`,
     run: (jobs, control) => runGroup(jobs, control),
   })
 

@@ -5,6 +5,8 @@
  * @module
  */
 import { MAX_SEED, type OutputFormat } from '@genimage/core'
+import { extraInputBindingProblems } from './extra-inputs.js'
+import { comboOptions, inputsOf, listOf, rangeOf, specOf, typeName } from './node-inputs.js'
 import type { InputSpec, NodeInfo } from './protocol.js'
 import { type BindableField, type Binding, type Workflow, WorkflowError, type WorkflowFiles } from './workflow.js'
 
@@ -30,29 +32,6 @@ const FORMATS: readonly OutputFormat[] = ['png', 'jpeg', 'webp']
 
 /** Looks up one class in ComfyUI (undefined when it has none). */
 export type NodeInfoLookup = (className: string) => Promise<NodeInfo | undefined>
-
-function inputsOf(info: NodeInfo): string[] {
-  return [...Object.keys(info.input.required ?? {}), ...Object.keys(info.input.optional ?? {})]
-}
-
-function specOf(info: NodeInfo, input: string): InputSpec | undefined {
-  return info.input.required?.[input] ?? info.input.optional?.[input]
-}
-
-function comboOptions(spec: InputSpec): unknown[] | undefined {
-  if (Array.isArray(spec[0])) return spec[0]
-  if (spec[0] === 'COMBO') return (spec[1]?.['options'] as unknown[] | undefined) ?? []
-  return undefined
-}
-
-function typeName(spec: InputSpec): string {
-  return Array.isArray(spec[0]) ? 'a list of choices' : spec[0]
-}
-
-function listOf(values: readonly unknown[], limit = 12): string {
-  const shown = values.slice(0, limit).map(String).join(', ')
-  return values.length > limit ? `${shown}, … (${values.length} in all)` : shown
-}
 
 /**
  * Checks the workflow against ComfyUI's classes and returns it ready to use, or throws a {@link WorkflowError}
@@ -128,6 +107,8 @@ export async function checkWorkflow(files: WorkflowFiles, lookup: NodeInfoLookup
     }
   }
 
+  problems.push(...extraInputBindingProblems(files.inputs, graph, (className) => infos.get(className)))
+
   // Constant choices (checkpoint names, samplers) must be among ComfyUI's: catches a missing model at startup.
   for (const [id, node] of Object.entries(graph)) {
     const info = infos.get(node.class_type)
@@ -155,6 +136,7 @@ export async function checkWorkflow(files: WorkflowFiles, lookup: NodeInfoLookup
     dir: files.dir,
     graph,
     bindings,
+    inputs: files.inputs,
     outputNode: outputs[0]![0],
     formats: bindings.output_format ? FORMATS : ['png'],
   }
@@ -177,9 +159,7 @@ function fieldProblem(
   }
   if (inputSpec[0] !== spec.kind) return `${where} is ${typeName(inputSpec)}, but "${field}" needs ${spec.kind}`
   if (spec.range) {
-    const options = inputSpec[1] ?? {}
-    const min = typeof options['min'] === 'number' ? options['min'] : Number.NEGATIVE_INFINITY
-    const max = typeof options['max'] === 'number' ? options['max'] : Number.POSITIVE_INFINITY
+    const [min, max] = rangeOf(inputSpec)
     const [lo, hi] = spec.range
     if (min > lo || max < hi) {
       return `${where} accepts ${min}…${max}, but the API sends "${field}" values in ${lo}…${hi}`

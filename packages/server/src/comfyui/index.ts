@@ -16,6 +16,8 @@ export type { ComfyClientOptions } from './client.js'
 export { ComfyClient } from './client.js'
 // ComfyUI custom nodes
 export { defaultComfyNodesDir, installComfyNodes } from './custom-nodes.js'
+// Workflows: the extra inputs a bindings.json declares
+export { declaredInputs } from './declared-inputs.js'
 // Errors
 export {
   ComfyConnectionError,
@@ -27,6 +29,8 @@ export {
   isOutOfMemory,
   toBackendError,
 } from './errors.js'
+export type { ExtraInput } from './extra-inputs.js'
+export { bindExtraInputs, extraInputBindingProblems, parseExtraInputs, toExtraInputs } from './extra-inputs.js'
 export type { ComfyHttpOptions, PromptRequest } from './http.js'
 export { ComfyHttp } from './http.js'
 export type { ImageInfo } from './image-info.js'

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { OutputFormat, ResolvedGenerateRequest } from '@genimage/core'
+import { bindExtraInputs, type ExtraInput, parseExtraInputs } from './extra-inputs.js'
 import type { ComfyGraph } from './protocol.js'
 
 /** Request fields a workflow can bind. */
@@ -30,8 +31,10 @@ export interface WorkflowFiles {
   dir: string
   /** `workflow.json`. */
   graph: ComfyGraph
-  /** `bindings.json` as written (keys starting with `$` are comments and dropped). */
+  /** `bindings.json` as written (keys starting with `$` are comments and dropped), less its `inputs`. */
   bindings: Record<string, unknown>
+  /** The extra inputs its `inputs` section declares. */
+  inputs: readonly ExtraInput[]
 }
 
 /** A workflow checked against ComfyUI: ready to build graphs. */
@@ -40,6 +43,8 @@ export interface Workflow {
   dir: string
   graph: ComfyGraph
   bindings: Partial<Record<BindableField, Binding>>
+  /** Extra inputs: request fields beyond the contract's, each bound to node inputs. */
+  inputs: readonly ExtraInput[]
   /** The node whose image is the result. */
   outputNode: string
   /** Formats the workflow can produce (all three when `output_format` is bound, else what its output node writes). */
@@ -96,9 +101,12 @@ export async function readWorkflowFiles(dir: string): Promise<WorkflowFiles> {
   if (bindings === null || typeof bindings !== 'object' || Array.isArray(bindings)) {
     problems.push('bindings.json: must be an object of request field → ["node_id", "input_name"]')
   }
+  const { inputs: section, ...fields } = (bindings ?? {}) as Record<string, unknown>
+  const extra = parseExtraInputs(section)
+  problems.push(...extra.problems)
   if (problems.length > 0) throw new WorkflowError(problems, dir)
-  const fields = Object.fromEntries(Object.entries(bindings as object).filter(([key]) => !key.startsWith('$')))
-  return { name: basename(dir), dir, graph: graph as ComfyGraph, bindings: fields }
+  const bound = Object.fromEntries(Object.entries(fields).filter(([key]) => !key.startsWith('$')))
+  return { name: basename(dir), dir, graph: graph as ComfyGraph, bindings: bound, inputs: extra.inputs }
 }
 
 /**
@@ -125,6 +133,7 @@ export function buildGraph(workflow: Workflow, input: ResolvedGenerateRequest): 
     const node = graph[binding[0]]
     if (node) node.inputs[binding[1]] = input[field]
   }
+  bindExtraInputs(graph, workflow.inputs, input.extra)
   return graph
 }
 

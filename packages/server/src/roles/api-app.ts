@@ -1,7 +1,8 @@
 import { createApp, type ImageStore, type JobQueue, type MetricsRegistry } from '@genimage/core'
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
-import type { ServerConfig } from '../config/index.js'
+import { declaredInputs, defaultWorkflowDir, WorkflowError } from '../comfyui/index.js'
+import { ConfigError, type ServerConfig } from '../config/index.js'
 import { registerScalarBundle } from '../docs/scalar-bundle.js'
 import { findPlaygroundDir, registerPlayground } from '../playground/index.js'
 
@@ -20,6 +21,7 @@ export function createApiApp(
     maxBodyBytes: config.maxBodyBytes,
     publicBaseUrl: config.publicBaseUrl,
     allowedHosts: config.allowedHosts,
+    extraInputs: workflowInputs(config),
     onRequest: (record) => logger.debug(record, `${record.method} ${record.route} ${record.status}`),
   })
   registerScalarBundle(app)
@@ -27,4 +29,14 @@ export function createApiApp(
   const playground = findPlaygroundDir()
   if (playground) registerPlayground(app, playground)
   return app
+}
+
+/** The extra inputs of the configured workflow (`WORKFLOW`); a bad declaration stops the server before it listens. */
+function workflowInputs(config: ServerConfig) {
+  try {
+    return declaredInputs(config.workflow ?? defaultWorkflowDir())
+  } catch (error) {
+    if (error instanceof WorkflowError) throw new ConfigError(error.message, '--workflow', error.dir)
+    throw error
+  }
 }
