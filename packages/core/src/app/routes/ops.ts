@@ -4,6 +4,7 @@ import { openApiDocument } from '../../generated/openapi-document.js'
 import type { Readiness } from '../../types.js'
 import type { AppContext } from '../context.js'
 import { renderDocsPage } from '../docs-page.js'
+import { withExtraInputs } from '../extra-inputs-document.js'
 
 const readinessStatus: Record<BackendState, Readiness['status']> = {
   starting: 'starting',
@@ -17,6 +18,7 @@ const readinessStatus: Record<BackendState, Readiness['status']> = {
 export function registerOpsRoutes(app: Hono, context: AppContext): void {
   const { queue, metrics } = context
   let docsPage: string | undefined
+  const document = withExtraInputs(openApiDocument, context.extraInputs)
 
   app.get('/health', (c) => c.json({ status: 'ok' as const }))
 
@@ -33,11 +35,11 @@ export function registerOpsRoutes(app: Hono, context: AppContext): void {
   )
 
   app.get('/openapi.json', (c) =>
-    c.json({ ...openApiDocument, servers: [{ url: context.baseUrl(c.req.raw), description: 'This server' }] }),
+    c.json({ ...document, servers: [{ url: context.baseUrl(c.req.raw), description: 'This server' }] }),
   )
 
   app.get('/docs', (c) => {
-    docsPage ??= renderDocsPage(openApiDocument)
+    docsPage ??= renderDocsPage(document)
     return c.html(docsPage)
   })
 }
