@@ -51,7 +51,7 @@ async function fakeInfo(name: string): Promise<NodeInfo | undefined> {
 
 describe('the fake ComfyUI /object_info against recordings of real ComfyUI 0.8.0', () => {
   it('reads the shipped workflows', () => {
-    expect(workflows.map((files) => files.name).sort()).toEqual(['sdxl-turbo', 'sdxl-turbo-png'])
+    expect(workflows.map((files) => files.name).sort()).toEqual(['sdxl-turbo', 'sdxl-turbo-cfg', 'sdxl-turbo-png'])
   })
 
   it('answers every recorded class the workflows and the batcher use exactly as real ComfyUI did', async () => {
