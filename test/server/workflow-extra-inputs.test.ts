@@ -5,6 +5,7 @@ import { FakeComfyUI } from '@genimage/fake-comfyui'
 import { ConfigError, createGenimageServer, loadConfig } from '@genimage/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO_ROOT, type StartedServer, startServer } from '../contract/server-target.js'
+import { type RunningRedis, startRedis } from '../scale/redis-server.js'
 
 /** The example workflow shipped with the server: the built-in one plus `cfg` and `sampler_name`. */
 const EXAMPLE = join(REPO_ROOT, 'packages/server/workflows/sdxl-turbo-cfg')
@@ -100,6 +101,41 @@ describe('WORKFLOW with extra inputs (sdxl-turbo-cfg) against the fake ComfyUI',
       { loc: ['body', 'guidance'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden', input: 2 },
     ])
     expect(graphsFor('a refused fox')).toEqual([])
+  })
+})
+
+describe('WORKFLOW with extra inputs on the Redis queue (ROLE=api and ROLE=worker)', () => {
+  let redis: RunningRedis
+  let filesDir: string
+  const nodes: StartedServer[] = []
+
+  beforeAll(async () => {
+    redis = await startRedis()
+    filesDir = await mkdtemp(join(tmpdir(), 'genimage-extra-inputs-files-'))
+    const env = { REDIS_URL: redis.url, WORKFLOW: EXAMPLE, STORAGE: 'local', FILES_DIR: filesDir }
+    nodes.push(await startServer({ backend: 'synthetic', env: { ...env, ROLE: 'api' } }))
+    nodes.push(await startServer({ backend: 'synthetic', env: { ...env, ROLE: 'worker', COMFYUI_URL: fake.url } }))
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const node of nodes) await node.close()
+    await redis?.stop()
+    await rm(filesDir, { recursive: true, force: true })
+  })
+
+  it('validates on the API node and binds the values on the worker', async () => {
+    const api = nodes[0]!.url
+    const document = await (await fetch(`${api}/openapi.json`)).json()
+    expect(document.components.schemas.GenerateRequest.properties.cfg).toMatchObject({ type: 'number', maximum: 10 })
+    const response = await fetch(`${api}/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a fox over Redis', seed: 4, cfg: 3.5 }),
+    })
+    expect(response.status).toBe(200)
+    const [graph] = graphsFor('a fox over Redis')
+    expect(graph!['13']!.inputs['cfg']).toBe(3.5)
+    expect(graph!['14']!.inputs['sampler_name']).toBe('euler_ancestral')
   })
 })
 
