@@ -29,6 +29,8 @@ export { ServiceUnavailableError } from './errors/service-unavailable-error.js'
 export { TimeoutError } from './errors/timeout-error.js'
 export { UserAbortError } from './errors/user-abort-error.js'
 export { ValidationError } from './errors/validation-error.js'
+export type { WebhookVerificationReason } from './errors/webhook-verification-error.js'
+export { WebhookVerificationError } from './errors/webhook-verification-error.js'
 // Hooks
 export type {
   AfterResponseHook,
@@ -41,7 +43,7 @@ export type {
   Hooks,
 } from './hooks.js'
 export type { ClientOptions } from './options.js'
-export type { QueueClient, StatusOptions } from './queue.js'
+export type { QueueClient, StatusOptions, SubmitOptions } from './queue.js'
 export type { PostOptions, RequestOptions } from './request.js'
 export type { RetryOptions } from './retry.js'
 export type { SubscribeOptions } from './subscribe.js'
@@ -61,8 +63,12 @@ export type {
   QueueSubmitResponse,
   Timings,
   ValidationIssue,
+  WebhookPayload,
   WithRequestId,
 } from './types.js'
+// Webhooks: verify what the server POSTs to a webhook_url
+export type { RawWebhook, VerifyWebhookOptions } from './verify-webhook.js'
+export { verifyWebhook } from './verify-webhook.js'
 
 // Deliberately private: the request loop, the SSE parser and the option resolvers. They are internals whose shape
 // may change; everything a caller needs goes through `createClient`.

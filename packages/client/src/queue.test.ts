@@ -32,6 +32,12 @@ describe('queue', () => {
     expect(fetch.calls[0]?.headers.get('idempotency-key')).toBeTruthy()
   })
 
+  it('submit sends webhookUrl as the body webhook_url', async () => {
+    const fetch = fetchStub(json(submitted, 202))
+    await createClient({ baseUrl, fetch }).queue.submit({ prompt: 'a fox' }, { webhookUrl: 'https://example.com/hook' })
+    expect(fetch.calls[0]?.body).toEqual({ prompt: 'a fox', webhook_url: 'https://example.com/hook' })
+  })
+
   it('status escapes the id and asks for logs when told', async () => {
     const status = { status: 'IN_QUEUE', request_id: 'a/b', queue_position: 3, response_url: 'x' }
     const fetch = fetchStub(json(status))

@@ -23,6 +23,18 @@ export interface StatusOptions extends RequestOptions {
 }
 
 /**
+ * Options of `queue.submit`.
+ * @example { webhookUrl: 'https://example.com/genimage-webhook' }
+ */
+export interface SubmitOptions extends PostOptions {
+  /**
+   * Where the server POSTs the signed result when the request ends (sent as the body's `webhook_url`); check it with
+   * `verifyWebhook`. The server must have webhooks configured (`WEBHOOK_SECRETS`), else the submit fails with 422.
+   */
+  webhookUrl?: string
+}
+
+/**
  * The queue API (fal's queue protocol): submit now, follow the status, fetch the result, cancel.
  * @example const { request_id } = await client.queue.submit({ prompt: 'a fox' })
  */
@@ -31,7 +43,7 @@ export interface QueueClient {
    * Puts a generation in the queue and answers at once with its `request_id`, URLs and queue position.
    * @example const job = await client.queue.submit({ prompt: 'a lighthouse at dawn' })
    */
-  submit(input: GenerateRequest, options?: PostOptions): Promise<WithRequestId<QueueSubmitResponse>>
+  submit(input: GenerateRequest, options?: SubmitOptions): Promise<WithRequestId<QueueSubmitResponse>>
   /**
    * The status of a queued request: `IN_QUEUE` with its position, `IN_PROGRESS` with step progress, or `COMPLETED`.
    * @example const { status } = await client.queue.status(job.request_id)
@@ -63,8 +75,16 @@ function requestPath(requestId: string, suffix = ''): string {
 /** The {@link QueueClient} of a client. */
 export function createQueue(config: Config): QueueClient {
   return {
-    submit: async (input, options) =>
-      request(config, { method: 'POST', path: '/queue/generate', body: input }, options),
+    submit: async (input, { webhookUrl, ...options } = {}) =>
+      request(
+        config,
+        {
+          method: 'POST',
+          path: '/queue/generate',
+          body: webhookUrl === undefined ? input : { ...input, webhook_url: webhookUrl },
+        },
+        options,
+      ),
     status: async (requestId, { logs, ...options } = {}) =>
       request(config, { method: 'GET', path: requestPath(requestId, logs ? '/status?logs=1' : '/status') }, options),
     result: async (requestId, options) =>

@@ -26,6 +26,8 @@ export type Progress = Schemas['Progress']
 export type LogLine = Schemas['LogLine']
 /** The answer of a successful cancel. */
 export type CancelResponse = { status: 'CANCELLATION_REQUESTED' | 'ALREADY_COMPLETED' }
+/** The body of a webhook (fal's shape): `payload` is what the request's `response_url` answers. */
+export type WebhookPayload = Schemas['WebhookPayload']
 /** One entry of a 422 body's `detail` array (FastAPI/pydantic shape). */
 export type ValidationIssue = Schemas['ValidationIssue']
 
