@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { ResolvedGenerateRequest } from '@genimage/core'
 import { buildObjectInfo } from '@genimage/fake-comfyui'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -43,15 +44,16 @@ const checkProblems = async (inputs: unknown) => {
   return problemsOf(() => checkWorkflow(files, lookup))
 }
 
-const request = {
+const request: ResolvedGenerateRequest = {
   prompt: 'a fox',
   negative_prompt: 'blur',
   width: 512,
   height: 512,
   num_inference_steps: 1,
   seed: 7,
-  output_format: 'png' as const,
+  output_format: 'png',
   sync_mode: false,
+  num_images: 1,
 }
 
 describe('the "inputs" section of bindings.json', () => {
