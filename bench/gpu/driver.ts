@@ -14,6 +14,7 @@
  *   transcript  records the node-error and a batched-prompt scenario for the fake's transcript fixture
  *   flags       genimage restarted with each ComfyUI flag set: boot, first image, latency, pixels
  *   floor       floor.py (in-process CLIP / sampler / VAE / PNG) and pixels.py encode (natural-looking image)
+ *   profile     pieces.py (tokenizers vs encoders, VAE autotuning, batch invariance, lazy torchvision boot)
  *   bootprofile python3 -X importtime main.py --quick-test-for-ci
  *
  * Results go to `$OUT/results.json` (merged per phase, written after each one), the summary to
@@ -1097,6 +1098,21 @@ async function phaseFloor() {
   log('encode (natural-looking image)', results.encode_natural)
 }
 
+/** pieces.py: tokenizers vs text encoders, VAE with cuDNN autotuning, batch invariance, lazy torchvision boot. */
+async function phaseProfile() {
+  log('profile: pieces.py (pieces of the default path, in one process)')
+  const ckpt = join(MODELS, 'checkpoints', 'sd_xl_turbo_1.0_fp16.safetensors')
+  const run = spawnSync(PY, [join(REPO, 'bench/gpu/pieces.py'), ckpt], {
+    encoding: 'utf8',
+    env: { ...process.env, COMFYUI_DIR: COMFY_DIR },
+    timeout: 300_000,
+  })
+  writeFileSync(join(LOGS, 'profile.log'), `${run.stdout}\n${run.stderr}`)
+  const last = run.stdout.trim().split('\n').at(-1) ?? ''
+  results.profile = run.status === 0 ? JSON.parse(last) : { error: run.stderr.slice(-2000) }
+  log('profile', results.profile)
+}
+
 /** Where ComfyUI's boot goes: `python3 -X importtime main.py --quick-test-for-ci` (imports and node init, then exit). */
 async function phaseBootProfile() {
   if (main) {
@@ -1148,6 +1164,7 @@ const PHASES: Record<string, () => Promise<void>> = {
   transcript: phaseTranscript,
   flags: phaseFlags,
   floor: phaseFloor,
+  profile: phaseProfile,
   bootprofile: phaseBootProfile,
 }
 

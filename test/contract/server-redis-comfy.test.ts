@@ -52,6 +52,7 @@ const target: ContractTarget = {
       GPUS: '0,1',
       COMFYUI_DIR: comfy.dir,
       COMFYUI_PYTHON: 'sh',
+      LAZY_IMPORTS: 'false', // main.py is the fake's shell script: no Python launcher
       SKIP_WEIGHTS_DOWNLOAD: 'true',
       COMFYUI_ARGS: `--step-ms ${stepMs}`,
       ...(timeoutMs === undefined ? {} : { JOB_TIMEOUT_MS: String(timeoutMs) }),

@@ -81,6 +81,7 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
       ? {
           COMFYUI_DIR: comfy.dir,
           COMFYUI_PYTHON: 'sh',
+          LAZY_IMPORTS: 'false', // main.py is the fake's shell script: no Python launcher
           COMFYUI_PORT: String(comfyPort),
           SKIP_WEIGHTS_DOWNLOAD: 'true',
         }

@@ -147,6 +147,7 @@ describe('genimage-server as a process', () => {
       HOST: '127.0.0.1',
       COMFYUI_DIR: comfy.dir,
       COMFYUI_PYTHON: 'sh',
+      LAZY_IMPORTS: 'false', // main.py is the fake's shell script: no Python launcher
       COMFYUI_PORT: String(await freePort()),
       COMFYUI_ARGS: comfyArgs,
       SKIP_WEIGHTS_DOWNLOAD: 'true',

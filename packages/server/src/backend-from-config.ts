@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { type Backend, createSyntheticBackend, type MetricsRegistry } from '@genimage/core'
 import type { Logger } from 'pino'
 import {
+  COMFY_LAUNCHER,
   createComfyBackend,
   createComfyInstance,
   createComfyPool,
@@ -87,6 +88,7 @@ export function createBackendFromConfig(
       supervisor: {
         command: config.comfyuiPython,
         cwd: comfyuiDir,
+        entry: config.lazyImports ? COMFY_LAUNCHER : 'main.py',
         port: slot.port,
         readinessTimeoutMs: config.comfyuiBootTimeoutMs,
         // The operator's COMFYUI_ARGS come last, so they win over ours.

@@ -68,6 +68,7 @@ describe('the server over a pool of two supervised fake ComfyUI processes', () =
       LOG_LEVEL: 'silent',
       COMFYUI_DIR: comfy.dir,
       COMFYUI_PYTHON: 'sh',
+      LAZY_IMPORTS: 'false', // main.py is the fake's shell script: no Python launcher
       COMFYUI_PORT: String(comfyPort),
       SKIP_WEIGHTS_DOWNLOAD: 'true',
       GPUS: '0,1',

@@ -26,7 +26,7 @@ from server import PromptServer
 
 from .batch import GenimageBatchSampler, GenimageBatchTextEncode
 from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
-from .encode import encode_batch
+from .encode import encode_batch, warm_nvjpeg_later
 
 try:  # ComfyUI >= 0.3.4x: the prompt and node being executed, set by the executor
     from comfy_execution.utils import get_executing_context
@@ -88,6 +88,7 @@ class GenimageOutput:
             ).encode("utf-8")
             payload = struct.pack(">I", len(metadata)) + metadata + encoded
             server.send_sync(GENIMAGE_IMAGE, payload, server.client_id)
+        warm_nvjpeg_later()
         return {}
 
 

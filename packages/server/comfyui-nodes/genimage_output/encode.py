@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import struct
+import threading
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +27,33 @@ THREADS = max(1, min(8, os.cpu_count() or 1))
 IMAGES = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="genimage-image")
 PARTS = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="genimage-deflate")
 
-try:
-    from torchvision.io import encode_jpeg as _encode_jpeg
-except Exception:  # noqa: BLE001 - torchvision absent or broken: Pillow encodes JPEG
-    _encode_jpeg = None
+# torchvision is imported on first need, not at boot (it costs ≈ 5 s there: lazy_imports.py); warm_nvjpeg_later()
+# imports it in the background once the first prompt has run, so the first JPEG request rarely waits for it.
+_encode_jpeg = None
+_nvjpeg_state = "unloaded"  # unloaded | ready | unavailable
+_nvjpeg_lock = threading.Lock()
 _gpu_jpeg_failed = False
+
+
+def _nvjpeg():
+    """torchvision's `encode_jpeg`, imported on first call; None when torchvision is absent or broken."""
+    global _encode_jpeg, _nvjpeg_state
+    with _nvjpeg_lock:
+        if _nvjpeg_state == "unloaded":
+            try:
+                from torchvision.io import encode_jpeg
+
+                _encode_jpeg, _nvjpeg_state = encode_jpeg, "ready"
+            except Exception as error:  # noqa: BLE001 - torchvision absent or broken: Pillow encodes JPEG
+                _nvjpeg_state = "unavailable"
+                logging.info(f"genimage: torchvision unavailable, JPEG is encoded with Pillow: {error}")
+        return _encode_jpeg
+
+
+def warm_nvjpeg_later():
+    """Imports torchvision for nvjpeg on a background thread, once (called after a prompt's frames are sent)."""
+    if _nvjpeg_state == "unloaded" and not _nvjpeg_lock.locked():
+        threading.Thread(target=_nvjpeg, name="genimage-nvjpeg-import", daemon=True).start()
 
 
 def to_uint8(images):
@@ -83,11 +106,14 @@ def png_parallel(pixels, level):
 def _gpu_jpegs(batch, quality):
     """nvjpeg for the whole batch, or None when it is not available here."""
     global _gpu_jpeg_failed
-    if _encode_jpeg is None or _gpu_jpeg_failed or not torch.cuda.is_available():
+    if _gpu_jpeg_failed or not torch.cuda.is_available():
+        return None
+    encode_jpeg = _nvjpeg()
+    if encode_jpeg is None:
         return None
     try:
         chw = [image.permute(2, 0, 1).contiguous().to("cuda", non_blocking=True) for image in batch]
-        return [bytes(t.cpu().numpy()) for t in _encode_jpeg(chw, quality=quality)]
+        return [bytes(t.cpu().numpy()) for t in encode_jpeg(chw, quality=quality)]
     except Exception as error:  # noqa: BLE001 - old torchvision (CPU-only encode_jpeg) or no nvjpeg
         _gpu_jpeg_failed = True
         logging.warning(f"genimage: nvjpeg encode unavailable, JPEG falls back to Pillow: {error}")

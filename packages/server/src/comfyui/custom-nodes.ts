@@ -7,6 +7,13 @@ import { cp, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /**
+ * ComfyUI's entry script when `LAZY_IMPORTS` is on, relative to the ComfyUI folder: `genimage_output/launch.py`
+ * (installed by {@link installComfyNodes}) runs ComfyUI's own `main.py` with torchvision imported on first use.
+ * @example buildComfyArgs({ entry: COMFY_LAUNCHER }) // ['custom_nodes/genimage_output/launch.py', '--listen', …]
+ */
+export const COMFY_LAUNCHER = 'custom_nodes/genimage_output/launch.py'
+
+/**
  * The folder of the custom nodes shipped with the server, from sources or from a build.
  * @example
  * defaultComfyNodesDir() // '/app/node_modules/@genimage/server/comfyui-nodes'

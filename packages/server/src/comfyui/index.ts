@@ -15,7 +15,7 @@ export { checkWorkflow, FIELD_SPECS } from './bindings-check.js'
 export type { ComfyClientOptions } from './client.js'
 export { ComfyClient } from './client.js'
 // ComfyUI custom nodes
-export { defaultComfyNodesDir, installComfyNodes } from './custom-nodes.js'
+export { COMFY_LAUNCHER, defaultComfyNodesDir, installComfyNodes } from './custom-nodes.js'
 // Workflows: the extra inputs a bindings.json declares
 export { declaredInputs } from './declared-inputs.js'
 // Errors

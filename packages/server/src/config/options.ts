@@ -230,6 +230,12 @@ export const OPTIONS = [
     default: 300_000,
     description: 'ComfyUI must answer /system_stats within this time after spawn, else it is restarted.',
   }),
+  option('LAZY_IMPORTS', boolean(), {
+    group: COMFY,
+    default: true,
+    description:
+      "Start ComfyUI through genimage's launcher, which imports torchvision on first use (≈ 5 s less cold start); 0: main.py.",
+  }),
   option('SYNTHETIC_STEP_MS', integer(0, 60_000), {
     group: COMFY,
     default: 30,

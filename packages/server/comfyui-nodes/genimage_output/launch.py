@@ -1,0 +1,20 @@
+"""Starts ComfyUI's `main.py` with torchvision imported lazily (lazy_imports.py): `python3 launch.py <main.py args>`.
+
+@genimage/server runs it instead of `main.py` when `LAZY_IMPORTS` is on (the default); ComfyUI itself is unchanged.
+It runs from `<ComfyUI>/custom_nodes/genimage_output/`, so ComfyUI's folder is two levels up.
+"""
+
+import os
+import runpy
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+comfy_dir = os.path.dirname(os.path.dirname(here))
+sys.path.insert(0, here)
+import lazy_imports  # noqa: E402
+
+sys.path.remove(here)
+lazy_imports.install()
+sys.path.insert(0, comfy_dir)
+sys.argv[0] = os.path.join(comfy_dir, "main.py")
+runpy.run_path(sys.argv[0], run_name="__main__")
