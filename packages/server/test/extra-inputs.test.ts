@@ -137,21 +137,38 @@ describe('extra inputs checked against /object_info', () => {
     expect(
       await checkProblems({
         a: { schema: { type: 'string' }, bind: ['13', 'cfg'] },
-        b: { schema: { type: 'number', minimum: 1, maximum: 4 }, bind: ['22', 'steps'] },
+        b: { schema: { type: 'number', minimum: 1, maximum: 100 }, bind: ['27', 'quality'] },
         c: { schema: { type: 'integer', minimum: 0, maximum: 1 }, bind: ['13', 'add_noise'] },
         d: { schema: { type: 'string' }, bind: ['14', 'sampler_name'] },
-        e: { schema: { type: 'string', enum: ['euler', 'warp_drive'] }, bind: ['14', 'sampler_name'] },
       }),
     ).toEqual([
       'bindings.json: inputs "a" → ["13","cfg"]: SamplerCustom.cfg is FLOAT, but "a" is string (binds to STRING)',
-      'bindings.json: inputs "b" → ["22","steps"]: SDTurboScheduler.steps is INT, but "b" is number (binds to FLOAT)',
+      'bindings.json: inputs "b" → ["27","quality"]: GenimageOutput.quality is INT, but "b" is number (binds to FLOAT)',
       'bindings.json: inputs "c" → ["13","add_noise"]: SamplerCustom.add_noise is BOOLEAN, but "c" is integer (binds to INT or FLOAT)',
       expect.stringMatching(
         /^bindings\.json: inputs "d" → \["14","sampler_name"\]: KSamplerSelect\.sampler_name is a choice of euler, .*; declare "d" as \{"type": "string", "enum": \[\.\.\.\]\} of those$/,
       ),
+    ])
+    const enumProblems = await checkProblems({
+      e: { schema: { type: 'string', enum: ['euler', 'warp_drive'] }, bind: ['14', 'sampler_name'] },
+    })
+    expect(enumProblems).toEqual([
       expect.stringMatching(
         /^bindings\.json: inputs "e" → .*KSamplerSelect\.sampler_name offers euler, .*, not warp_drive$/,
       ),
+    ])
+  })
+
+  it('names a node input that another field writes already', async () => {
+    expect(
+      await checkProblems({
+        steps: { schema: { type: 'integer', minimum: 1, maximum: 4 }, bind: ['22', 'steps'] },
+        a: { schema: { type: 'number', minimum: 0, maximum: 10 }, bind: ['13', 'cfg'] },
+        b: { schema: { type: 'number', minimum: 0, maximum: 10 }, bind: ['13', 'cfg'] },
+      }),
+    ).toEqual([
+      'bindings.json: inputs "steps" → ["22","steps"]: "num_inference_steps" is bound there already; a node input takes one field',
+      'bindings.json: inputs "b" → ["13","cfg"]: "a" is bound there already; a node input takes one field',
     ])
   })
 
@@ -159,11 +176,11 @@ describe('extra inputs checked against /object_info', () => {
     expect(
       await checkProblems({
         a: { schema: { type: 'number', minimum: 0 }, bind: ['13', 'cfg'] },
-        b: { schema: { type: 'integer', enum: [1, 20] }, bind: ['22', 'steps'] },
+        b: { schema: { type: 'integer', enum: [1, 20] }, bind: ['27', 'compress_level'] },
       }),
     ).toEqual([
       'bindings.json: inputs "a" → ["13","cfg"]: SamplerCustom.cfg accepts 0…100, but "a" allows 0…Infinity; set "minimum" and "maximum" within it',
-      'bindings.json: inputs "b" → ["22","steps"]: SDTurboScheduler.steps accepts 1…10, but "b" allows 1…20; set "minimum" and "maximum" within it',
+      'bindings.json: inputs "b" → ["27","compress_level"]: GenimageOutput.compress_level accepts 0…9, but "b" allows 1…20; set "minimum" and "maximum" within it',
     ])
   })
 })

@@ -125,19 +125,29 @@ function typeProblem(input: ExtraInput, where: string, spec: InputSpec): string 
 
 /**
  * Checks each extra input's bindings against the workflow and ComfyUI's classes, like the contract fields' bindings:
- * the node exists, its class has the input, and the input's type and range fit the schema (INT/FLOAT for integer,
- * FLOAT for number, STRING for string, BOOLEAN for boolean, a combo for a string enum of its choices).
- * @example extraInputBindingProblems(files.inputs, files.graph, (name) => infos.get(name)) // [] when all fit
+ * the node exists, its class has the input, no other field writes it (`fields`: the contract's bindings), and the
+ * input's type and range fit the schema (INT/FLOAT for integer, FLOAT for number, STRING for string, BOOLEAN for
+ * boolean, a combo for a string enum of its choices).
+ * @example extraInputBindingProblems(files.inputs, files.bindings, files.graph, (name) => infos.get(name)) // []
  */
 export function extraInputBindingProblems(
   inputs: readonly ExtraInput[],
+  fields: Readonly<Record<string, unknown>>,
   graph: ComfyGraph,
   infoOf: (className: string) => NodeInfo | undefined,
 ): string[] {
   const problems: string[] = []
+  const writers = new Map<string, string>()
+  for (const [field, bind] of Object.entries(fields)) if (isTarget(bind)) writers.set(`${bind[0]}.${bind[1]}`, field)
   for (const input of inputs) {
     for (const [nodeId, inputName] of input.binds) {
       const prefix = `bindings.json: inputs "${input.name}" → ${JSON.stringify([nodeId, inputName])}`
+      const writer = writers.get(`${nodeId}.${inputName}`)
+      if (writer !== undefined) {
+        problems.push(`${prefix}: "${writer}" is bound there already; a node input takes one field`)
+        continue
+      }
+      writers.set(`${nodeId}.${inputName}`, input.name)
       const node = graph[nodeId]
       if (!node) {
         problems.push(`${prefix}: workflow.json has no node "${nodeId}" (nodes: ${Object.keys(graph).join(', ')})`)
