@@ -11,6 +11,7 @@ import {
   text,
   words,
 } from './types.js'
+import { webhookSecrets } from './webhook-secrets.js'
 
 /** One configurable setting: an environment variable and the flag derived from it (`COMFYUI_DIR` → `--comfyui-dir`). */
 export interface OptionSpec<E extends string = string, T = unknown, D extends T | undefined = T | undefined> {
@@ -53,6 +54,7 @@ const WEIGHTS = 'Model weights'
 const STORAGE = 'Image storage'
 const RETENTION = 'Retention'
 const SCALE = 'Scale-out'
+const WEBHOOKS = 'Webhooks'
 
 const MIB = 1024 * 1024
 const DAY_S = 86_400
@@ -377,6 +379,36 @@ export const OPTIONS = [
     default: 30_000,
     description:
       'A worker that stops renewing its lock on a job this long (killed, frozen, cut off) loses it; another worker runs it again.',
+  }),
+  option('WEBHOOK_SECRETS', webhookSecrets(), {
+    group: WEBHOOKS,
+    default: [],
+    secret: true,
+    description:
+      'Comma-separated signing secrets (whsec_<base64> as Standard Webhooks, or raw strings of 16+ bytes); each signs every webhook (rotation: old and new together). Empty: webhook_url is refused with 422.',
+  }),
+  option('WEBHOOK_ALLOWED_HOSTS', list(), {
+    group: WEBHOOKS,
+    default: [],
+    description:
+      'Webhook hosts (host or host:port) allowed on private, loopback, link-local and other non-public addresses; all others must resolve to public addresses.',
+  }),
+  option('WEBHOOK_RETRY_FOR_S', integer(1, 7 * DAY_S), {
+    group: WEBHOOKS,
+    default: 3600,
+    description:
+      'A webhook that is not answered 2xx is retried (exponential backoff with jitter) for this long, then given up.',
+  }),
+  option('WEBHOOK_MAX_ATTEMPTS', integer(1, 100), {
+    group: WEBHOOKS,
+    default: 12,
+    description: 'Attempts per webhook at most, the first included.',
+  }),
+  option('WEBHOOK_FIRST_RETRY_MS', integer(1, 3_600_000), {
+    group: WEBHOOKS,
+    default: 5000,
+    description:
+      'Base delay before the first retry; it doubles after each failed attempt (the wait is half to all of it).',
   }),
 ] as const
 

@@ -43,6 +43,7 @@ describe('createOutboundGuard().check', () => {
     ['http://169.254.169.254/latest/meta-data', /link-local/],
     ['http://localhost:8787/x', /localhost is a loopback address/],
     ['http://app.localhost/x', /loopback/],
+    ['http://localhost./x', /localhost is a loopback address/],
     ['http://2130706433/x', /127\.0\.0\.1 is a loopback address/],
     ['http://hooks.internal:9090/x', undefined],
   ])('%s', (url, expected) => {

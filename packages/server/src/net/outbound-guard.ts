@@ -44,8 +44,11 @@ export interface OutboundGuard {
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' }
 
-const bareHost = (hostname: string): string =>
-  hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname
+/** A URL's host name, lower-case, without IPv6 brackets or the root's trailing dot (`localhost.` is `localhost`). */
+const bareHost = (url: URL): string => {
+  const host = url.hostname.toLowerCase().replace(/\.$/, '')
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+}
 
 /**
  * Builds the SSRF guard of outbound requests (webhook deliveries, fetching image URLs): only public addresses are
@@ -62,7 +65,7 @@ export function createOutboundGuard(options: OutboundGuardOptions = {}): Outboun
     `${address === host ? host : `${host} resolves to ${address}, which`} is a ${kind.replace('_', '-')} address: outbound requests reach only public addresses unless ${allowlist} lists the host`
 
   const isAllowed = (url: URL): boolean => {
-    const host = url.hostname.toLowerCase()
+    const host = url.hostname.toLowerCase().replace(/\.$/, '')
     return allowed.has(host) || allowed.has(`${host}:${url.port || DEFAULT_PORTS[url.protocol] || ''}`)
   }
 
@@ -70,7 +73,7 @@ export function createOutboundGuard(options: OutboundGuardOptions = {}): Outboun
     isAllowed,
     check(url) {
       if (isAllowed(url)) return undefined
-      const host = bareHost(url.hostname.toLowerCase())
+      const host = bareHost(url)
       if (host === 'localhost' || host.endsWith('.localhost')) return refusal(host, host, 'loopback')
       if (isIP(host) === 0) return undefined
       const kind = classifyAddress(host)

@@ -5,6 +5,7 @@ import { declaredInputs, defaultWorkflowDir, WorkflowError } from '../comfyui/in
 import { ConfigError, type ServerConfig } from '../config/index.js'
 import { registerScalarBundle } from '../docs/scalar-bundle.js'
 import { findPlaygroundDir, registerPlayground } from '../playground/index.js'
+import { webhookAcceptance } from '../webhooks/setup.js'
 
 /**
  * The public API over `queue` (with Scalar's interactive `/docs` and the web playground at `/` when built), as every API-serving role exposes it.
@@ -21,6 +22,7 @@ export function createApiApp(
     maxBodyBytes: config.maxBodyBytes,
     publicBaseUrl: config.publicBaseUrl,
     allowedHosts: config.allowedHosts,
+    webhooks: webhookAcceptance(config),
     extraInputs: workflowInputs(config),
     onRequest: (record) => logger.debug(record, `${record.method} ${record.route} ${record.status}`),
   })

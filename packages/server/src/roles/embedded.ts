@@ -2,6 +2,7 @@ import { MemoryJobQueue, MetricsRegistry } from '@genimage/core'
 import type { Logger } from 'pino'
 import { createBackendFromConfig } from '../backend-from-config.js'
 import type { ServerConfig } from '../config/index.js'
+import { embeddedWebhooks } from '../webhooks/setup.js'
 import { createApiApp } from './api-app.js'
 import { logFinishedJob } from './job-log.js'
 import type { RoleParts } from './parts.js'
@@ -16,6 +17,8 @@ export function embeddedRole(config: ServerConfig, logger: Logger): RoleParts {
   const metrics = new MetricsRegistry()
   const configured = createBackendFromConfig(config, logger, metrics)
   const store = createStore(config, logger)
+  const webhooks = embeddedWebhooks(config, logger, metrics, store)
+  const logFinished = logFinishedJob(logger)
   const queue = new MemoryJobQueue({
     backend: configured.backend,
     store,
@@ -27,7 +30,10 @@ export function embeddedRole(config: ServerConfig, logger: Logger): RoleParts {
     idempotencyTtlMs: config.idempotencyTtlS * 1000,
     maxIdempotencyKeys: config.maxIdempotencyKeys,
     onJobTimeout: (jobId) => configured.onJobTimeout(jobId),
-    onJobFinished: logFinishedJob(logger),
+    onJobFinished: (record) => {
+      logFinished(record)
+      void webhooks?.notify(record)
+    },
   })
   return {
     app: createApiApp(config, logger, { queue, store, metrics }),
@@ -47,7 +53,11 @@ export function embeddedRole(config: ServerConfig, logger: Logger): RoleParts {
         )
         await new Promise<void>((resolve) => setTimeout(resolve, lingerMs))
       }
+      await webhooks?.drain()
     },
-    stop: () => configured.stop(),
+    async stop() {
+      await webhooks?.close()
+      await configured.stop()
+    },
   }
 }

@@ -1,15 +1,21 @@
-import { MetricsRegistry } from '@genimage/core'
+import { type ImageStore, MetricsRegistry } from '@genimage/core'
 import type { Logger } from 'pino'
 import { type ConfiguredBackend, createBackendFromConfig } from '../backend-from-config.js'
 import type { ServerConfig } from '../config/index.js'
 import { RedisJobQueue, RedisQueueWorker, withLocalWorker } from '../queue/redis/index.js'
+import { redisWebhooks, type ServerWebhooks } from '../webhooks/setup.js'
 import { createApiApp } from './api-app.js'
 import { logRedisErrors, logWorkerJob } from './job-log.js'
 import type { RoleParts } from './parts.js'
 import { createStore } from './store.js'
 import { createWorkerApp } from './worker-app.js'
 
-const apiQueue = (config: ServerConfig, logger: Logger, metrics: MetricsRegistry): RedisJobQueue =>
+const apiQueue = (
+  config: ServerConfig,
+  logger: Logger,
+  metrics: MetricsRegistry,
+  webhooks: ServerWebhooks | undefined,
+): RedisJobQueue =>
   new RedisJobQueue({
     url: config.redisUrl!,
     metrics,
@@ -19,18 +25,27 @@ const apiQueue = (config: ServerConfig, logger: Logger, metrics: MetricsRegistry
     idempotencyTtlMs: config.idempotencyTtlS * 1000,
     maxIdempotencyKeys: config.maxIdempotencyKeys,
     onRedisError: logRedisErrors(logger.child({ component: 'redis-queue' })),
+    onJobCompleted: webhooks?.notify,
   })
 
-const worker = (config: ServerConfig, logger: Logger, configured: ConfiguredBackend, metrics: MetricsRegistry) =>
+const worker = (
+  config: ServerConfig,
+  logger: Logger,
+  configured: ConfiguredBackend,
+  metrics: MetricsRegistry,
+  store: ImageStore,
+  webhooks: ServerWebhooks | undefined,
+) =>
   new RedisQueueWorker({
     url: config.redisUrl!,
     backend: configured.backend,
-    store: createStore(config, logger),
+    store,
     metrics,
     jobTimeoutMs: config.jobTimeoutMs,
     lockMs: config.workerLockMs,
     onJobTimeout: (jobId) => configured.onJobTimeout(jobId),
     onJobFinished: logWorkerJob(logger),
+    onJobCompleted: webhooks?.notify,
     onRedisError: logRedisErrors(logger.child({ component: 'redis-worker' })),
   })
 
@@ -48,9 +63,12 @@ const awaitRedis = async (queue: RedisJobQueue, logger: Logger): Promise<void> =
  */
 export function apiRole(config: ServerConfig, logger: Logger): RoleParts {
   const metrics = new MetricsRegistry()
-  const queue = apiQueue(config, logger, metrics)
+  const store = createStore(config, logger)
+  // An API node only queues the webhooks of the jobs it ends itself (cancelled while waiting); workers deliver.
+  const webhooks = redisWebhooks(config, logger, metrics, store, { deliver: false })
+  const queue = apiQueue(config, logger, metrics, webhooks)
   return {
-    app: createApiApp(config, logger, { queue, store: createStore(config, logger), metrics }),
+    app: createApiApp(config, logger, { queue, store, metrics }),
     queue,
     configured: undefined,
     metrics,
@@ -60,7 +78,10 @@ export function apiRole(config: ServerConfig, logger: Logger): RoleParts {
       // Accepted jobs wait in Redis for the workers: an API node owes nothing.
       await queue.drain()
     },
-    stop: () => queue.close(),
+    async stop() {
+      await queue.close()
+      await webhooks?.close()
+    },
   }
 }
 
@@ -71,7 +92,9 @@ export function apiRole(config: ServerConfig, logger: Logger): RoleParts {
 export function workerRole(config: ServerConfig, logger: Logger): RoleParts {
   const metrics = new MetricsRegistry()
   const configured = createBackendFromConfig(config, logger, metrics)
-  const jobs = worker(config, logger, configured, metrics)
+  const store = createStore(config, logger)
+  const webhooks = redisWebhooks(config, logger, metrics, store, { deliver: true })
+  const jobs = worker(config, logger, configured, metrics, store, webhooks)
   return {
     app: createWorkerApp(jobs, metrics),
     queue: undefined,
@@ -80,6 +103,7 @@ export function workerRole(config: ServerConfig, logger: Logger): RoleParts {
     description: `the ${configured.description}, as worker ${jobs.id} (ROLE=worker) on the Redis queue`,
     async start() {
       await jobs.start()
+      webhooks?.run()
       await configured.start()
       jobs.run()
     },
@@ -90,6 +114,7 @@ export function workerRole(config: ServerConfig, logger: Logger): RoleParts {
     },
     async stop() {
       await jobs.close()
+      await webhooks?.close()
       await configured.stop()
     },
   }
@@ -102,8 +127,10 @@ export function workerRole(config: ServerConfig, logger: Logger): RoleParts {
 export function allOnRedisRole(config: ServerConfig, logger: Logger): RoleParts {
   const metrics = new MetricsRegistry()
   const configured = createBackendFromConfig(config, logger, metrics)
-  const api = apiQueue(config, logger, metrics)
-  const jobs = worker(config, logger, configured, new MetricsRegistry())
+  const store = createStore(config, logger)
+  const webhooks = redisWebhooks(config, logger, metrics, store, { deliver: true })
+  const api = apiQueue(config, logger, metrics, webhooks)
+  const jobs = worker(config, logger, configured, new MetricsRegistry(), store, webhooks)
   const queue = withLocalWorker(api, jobs)
   return {
     app: createApiApp(config, logger, { queue, store: createStore(config, logger), metrics }),
@@ -113,6 +140,7 @@ export function allOnRedisRole(config: ServerConfig, logger: Logger): RoleParts 
     description: `the ${configured.description} (Redis queue, API and worker in one process)`,
     async start() {
       await jobs.start()
+      webhooks?.run()
       await awaitRedis(api, logger)
       await configured.start()
       jobs.run()
@@ -124,6 +152,7 @@ export function allOnRedisRole(config: ServerConfig, logger: Logger): RoleParts 
     },
     async stop() {
       await queue.close()
+      await webhooks?.close()
       await configured.stop()
     },
   }

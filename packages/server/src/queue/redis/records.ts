@@ -3,6 +3,7 @@ import type {
   JobImage,
   JobOwner,
   JobRecord,
+  JobWebhook,
   LogLine,
   Progress,
   ResolvedGenerateRequest,
@@ -16,6 +17,8 @@ export interface JobData {
   input: ResolvedGenerateRequest
   /** Epoch milliseconds on the accepting API node's clock. */
   acceptedAt: number
+  /** Where the result is POSTed when the job completes (`webhook_url`). */
+  webhook?: JobWebhook
 }
 
 /** When a worker ran a job, on its clock (epoch milliseconds). */
@@ -90,7 +93,8 @@ export function recordOf(raw: RawJob | undefined, id: string, owner: JobOwner): 
   const progress: Progress = reported
     ? { step: reported.step, total_steps: reported.total_steps }
     : { step: 0, total_steps: totalSteps }
-  const base = { id, owner, input: data.input, progress, logs: reported?.logs ?? [], acceptedAt }
+  const webhook = data.webhook && { webhook: data.webhook }
+  const base = { id, owner, input: data.input, progress, logs: reported?.logs ?? [], acceptedAt, ...webhook }
   if (!raw.finishedOn) {
     if (raw.position >= 0 || !raw.processedOn) {
       return { ...base, state: 'IN_QUEUE', queuePosition: Math.max(0, raw.position) }

@@ -53,6 +53,11 @@ export interface RedisJobQueueOptions extends RedisQueueLocation {
   metrics?: MetricsRegistry
   /** Called when Redis cannot be reached (throttled by the caller's logger, if needed). */
   onRedisError?: (error: Error) => void
+  /**
+   * Called with the final record of a job this node ended itself (a cancel while it waited), awaited before the
+   * cancel answers: the webhook notifier. Jobs that end on a worker are reported by the worker's own option.
+   */
+  onJobCompleted?: (record: JobRecord) => Promise<void>
   /** Clock in epoch milliseconds for acceptance, retention and idempotency expiry (tests move it). @default Date.now */
   now?: () => number
 }
@@ -90,6 +95,7 @@ export class RedisJobQueue implements JobQueue {
   readonly #maxIdempotencyKeys: number
   readonly #timeoutMs: number
   readonly #now: () => number
+  readonly #onJobCompleted: ((record: JobRecord) => Promise<void>) | undefined
   readonly #gauges: NodeJS.Timeout
   readonly #jobsTotal
   readonly #errorsTotal
@@ -112,6 +118,7 @@ export class RedisJobQueue implements JobQueue {
     this.#maxIdempotencyKeys = options.maxIdempotencyKeys ?? 10_000
     this.#timeoutMs = options.operationTimeoutMs ?? 3000
     this.#now = options.now ?? Date.now
+    this.#onJobCompleted = options.onJobCompleted
     this.#keys = genimageKeys(prefix, name)
     const onError = options.onRedisError
     this.#redis = openRedis(options.url, { kind: 'commands', onError, name: `${prefix}:api` })
@@ -172,7 +179,8 @@ export class RedisJobQueue implements JobQueue {
       let record: JobRecord
       try {
         if (this.#draining) throw queueErrors.draining()
-        const data: JobData = { owner, input, acceptedAt: this.#now() }
+        const webhook = request.webhook && { webhook: request.webhook }
+        const data: JobData = { owner, input, acceptedAt: this.#now(), ...webhook }
         const keep = { age: Math.ceil(this.#resultTtlMs / 1000), count: this.#maxFinishedJobs }
         // The count and the add leave together, in order on one connection (one round trip, not two): the count is
         // the wait list just before the add, and a job added past the limit is taken back at once.
@@ -200,6 +208,7 @@ export class RedisJobQueue implements JobQueue {
           progress: { step: 0, total_steps: input.num_inference_steps },
           logs: [],
           acceptedAt: data.acceptedAt,
+          ...webhook,
         }
         this.#accepted.set(id, record)
         setImmediate(() => this.#accepted.delete(id))
@@ -281,7 +290,7 @@ export class RedisJobQueue implements JobQueue {
         // The final record before the removal, so that a watcher woken by the removal reads it.
         await this.#redis.set(this.#keys.cancelled(id), JSON.stringify(cancelled), 'PX', this.#resultTtlMs)
         // 0 when a worker took it meanwhile: that worker sees the marker and fails it as cancelled.
-        await this.#queue.remove(id)
+        if ((await this.#queue.remove(id)) === 1) await this.#onJobCompleted?.(cancelled)
         return 'cancellation_requested'
       }
       // Running (or between states): interrupt it on whichever worker holds it.

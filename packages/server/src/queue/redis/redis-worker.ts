@@ -4,6 +4,7 @@ import {
   type Backend,
   type ImageStore,
   type JobError,
+  type JobRecord,
   jobErrorOf,
   jobErrors,
   MetricsRegistry,
@@ -14,7 +15,16 @@ import type { Redis } from 'ioredis'
 import { atMost, CLOSE_TIMEOUT_MS, openRedis } from './connection.js'
 import { type GenimageKeys, genimageKeys } from './keys.js'
 import { HEARTBEAT_MS, publishPresence, withdrawPresence } from './presence.js'
-import { type FailureData, type JobData, MAX_LOG_LINES, type ProgressData, type ResultData } from './records.js'
+import {
+  type FailureData,
+  failedRecord,
+  failureOf,
+  type JobData,
+  MAX_LOG_LINES,
+  type ProgressData,
+  type ResultData,
+  succeededRecord,
+} from './records.js'
 import type { RedisQueueLocation } from './redis-job-queue.js'
 
 /** Options of {@link RedisQueueWorker}. */
@@ -34,6 +44,11 @@ export interface RedisQueueWorkerOptions extends RedisQueueLocation {
   metrics?: MetricsRegistry
   /** Called when a job ran past its timeout (the server restarts a hung ComfyUI here). */
   onJobTimeout?: (jobId: string) => void
+  /**
+   * Called with the final record of each job this worker ends, awaited before the job is marked completed in Redis
+   * (so a crash in between runs the job again and calls it again): the webhook notifier. Must not reject.
+   */
+  onJobCompleted?: (record: JobRecord) => Promise<void>
   /** Called once per job this worker finished (not when it was interrupted by a shutdown). */
   onJobFinished?: (event: { id: string; error?: JobError; attempt: number }) => void
   /** Called when Redis cannot be reached. */
@@ -291,10 +306,14 @@ export class RedisQueueWorker {
     void this.#process(job, taken.controller.signal)
       .then(
         async (result) => {
-          if (!taken.lost) await this.#finish(() => job.moveToCompleted(result, token, false))
+          if (taken.lost) return
+          await this.#completed(job, result)
+          await this.#finish(() => job.moveToCompleted(result, token, false))
         },
         async (error: Error) => {
-          if (!taken.lost) await this.#finish(() => job.moveToFailed(error, token, false))
+          if (taken.lost) return
+          await this.#completed(job, error)
+          await this.#finish(() => job.moveToFailed(error, token, false))
         },
       )
       .finally(() => {
@@ -428,6 +447,30 @@ export class RedisQueueWorker {
       this.#options.onJobFinished?.({ id, error, attempt: job.attemptsStarted })
       throw new UnrecoverableError(JSON.stringify(failure))
     }
+  }
+
+  /**
+   * Reports the final record of a job that ended here to {@link RedisQueueWorkerOptions.onJobCompleted}, before its
+   * end is written to Redis; `outcome` is what `#process` resolved with, or the {@link UnrecoverableError} it threw.
+   */
+  async #completed(job: Job<JobData, ResultData>, outcome: ResultData | Error): Promise<void> {
+    const report = this.#options.onJobCompleted
+    if (!report || (outcome instanceof Error && !(outcome instanceof UnrecoverableError))) return
+    const { owner, input, acceptedAt, webhook } = job.data
+    const running: JobRecord = {
+      id: job.id!,
+      owner,
+      input,
+      state: 'IN_PROGRESS',
+      queuePosition: 0,
+      progress: { step: 0, total_steps: 1 },
+      logs: [],
+      acceptedAt,
+      ...(webhook && { webhook }),
+    }
+    if (!(outcome instanceof Error)) return report(succeededRecord(running, outcome))
+    const failure = failureOf(outcome.message)
+    return report(failedRecord(running, failure, failure.finishedAt ?? this.#now()))
   }
 
   /** Whether the job's owner cancelled it (false while Redis cannot say: the pub/sub message still reaches us). */
