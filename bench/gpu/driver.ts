@@ -28,6 +28,7 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
@@ -1022,6 +1023,20 @@ async function phaseTranscript() {
     objectInfo[name] = await (await fetch(`${COMFY}/object_info/${name}`)).json()
   }
   writeFileSync(join(LOGS, 'object-info-genimage.json'), JSON.stringify(objectInfo, null, 1))
+  // Every built-in class the shipped workflows use, for the fake's fixture (object-info-builtin.json).
+  const builtin: Record<string, unknown> = {}
+  for (const name of readdirSync(WORKFLOWS)) {
+    const graph = JSON.parse(readFileSync(join(WORKFLOWS, name, 'workflow.json'), 'utf8')) as Record<
+      string,
+      { class_type: string }
+    >
+    for (const node of Object.values(graph)) {
+      if (node.class_type.startsWith('Genimage') || builtin[node.class_type]) continue
+      const answer = (await (await fetch(`${COMFY}/object_info/${node.class_type}`)).json()) as Record<string, unknown>
+      builtin[node.class_type] = answer[node.class_type]
+    }
+  }
+  writeFileSync(join(OUT, 'object-info-builtin.json'), JSON.stringify(builtin, null, 1))
   results.transcript = {
     recorded: ['node-error', 'batch-3-2steps'],
     messages: error.messages.length,

@@ -127,5 +127,25 @@ for name, flags in variants.items():
     out[f"batch_invariance_{name}"] = result
     torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction, torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = saved
 
+# Where the Python time of a graphed text encode and a graphed 1-step sample goes (cProfile, top functions).
+import cProfile  # noqa: E402
+import io  # noqa: E402
+import pstats  # noqa: E402
+
+
+def top(fn, n=10, rows=18):
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(n):
+        fn(i)
+    torch.cuda.synchronize()
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(rows)
+    return [line for line in text.getvalue().splitlines() if line.strip()][-rows - 1:]
+
+
+out["cprofile_encode_graphed"] = top(lambda i: graphed_clip.encode_from_tokens_scheduled(graphed_clip.tokenize(prompt(500 + i))))
+out["cprofile_sample_graphed_512"] = top(lambda i: sample(graphed_model, 512, [i]))
 out["unet_dtype"] = str(model.model.get_dtype())
 print(json.dumps(out))
