@@ -5,5 +5,5 @@
  */
 export type { MockControls } from './controls.js'
 export type { GenimageMock, GenimageMockOptions } from './mock.js'
-export { createGenimageMock, createHandlers } from './mock.js'
+export { createGenimageMock, createHandlers, MOCK_WEBHOOK_SECRET } from './mock.js'
 export type { ScenarioOptions, Scenarios } from './scenarios.js'

@@ -3,9 +3,13 @@ import {
   type BackendError,
   type BackendJob,
   createApp,
+  createFetchWebhookSender,
   createSyntheticBackend,
+  createWebhookNotifier,
   DEFAULT_ALLOWED_HOSTS,
   MemoryImageStore,
+  MemoryWebhookDispatcher,
+  type WebhookRetryPolicy,
 } from '@genimage/core'
 import { type HttpHandler, http } from 'msw'
 import { createStepGate, type MockControls } from './controls.js'
@@ -45,7 +49,25 @@ export interface GenimageMockOptions {
    * @default ['localhost', '127.0.0.1', '[::1]']
    */
   allowedHosts?: string[]
+  /**
+   * The secret the mock signs webhooks with (a queued request's `webhook_url`), as a server's `WEBHOOK_SECRETS`; verify
+   * them with `verifyWebhook(request, MOCK_WEBHOOK_SECRET)`. Deliveries go through the global `fetch`, so MSW handlers
+   * for the webhook URL receive them.
+   * @default MOCK_WEBHOOK_SECRET
+   */
+  webhookSecret?: string
+  /**
+   * How failed webhook deliveries are retried (any non-2xx or network error).
+   * @default { maxAttempts: 3, firstDelayMs: 100, retryForMs: 10000 }
+   */
+  webhookRetry?: Partial<WebhookRetryPolicy>
 }
+
+/**
+ * The documented test secret the mocks sign webhooks with by default (`whsec_` + base64 of
+ * `genimage-mock-webhook-secret`): never use it on a real server.
+ */
+export const MOCK_WEBHOOK_SECRET = 'whsec_Z2VuaW1hZ2UtbW9jay13ZWJob29rLXNlY3JldA=='
 
 /** A mocked genimage API: MSW handlers, scenario helpers and step controls over one in-memory queue. */
 export interface GenimageMock {
@@ -127,6 +149,11 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
   const allowedHosts = [...(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS), new URL(baseUrl).hostname]
   const build = () => {
     const store = new MemoryImageStore()
+    const webhooks = new MemoryWebhookDispatcher({
+      send: createFetchWebhookSender({ secrets: [options.webhookSecret ?? MOCK_WEBHOOK_SECRET] }),
+      retry: { maxAttempts: 3, firstDelayMs: 100, retryForMs: 10_000, ...options.webhookRetry },
+    })
+    const notify = createWebhookNotifier({ store, dispatcher: webhooks })
     const queue = new LookedAtQueue(
       {
         backend,
@@ -136,12 +163,21 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
         onJobFinished: (record) => {
           look.finished(record.id)
           gate.jobCompleted(record.id)
+          void notify(record)
         },
       },
       look,
     )
-    const app = createApp({ queue, store, metrics: queue.metrics, basePath, apiKeys: options.apiKeys, allowedHosts })
-    return { queue, app }
+    const app = createApp({
+      queue,
+      store,
+      metrics: queue.metrics,
+      basePath,
+      apiKeys: options.apiKeys,
+      allowedHosts,
+      webhooks: {},
+    })
+    return { queue, app, webhooks }
   }
   let current = build()
   gate.idle = async () => {
@@ -169,6 +205,7 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
       plannedFailures.length = 0
       // Jobs of the forgotten queue end as dropped, so nothing it ran keeps running behind the new one.
       void current.queue.close()
+      void current.webhooks.close()
       current = build()
     },
   }

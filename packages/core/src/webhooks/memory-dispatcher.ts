@@ -39,6 +39,7 @@ export class MemoryWebhookDispatcher implements WebhookDispatcher {
   readonly #now: () => number
   readonly #pending = new Map<string, Pending>()
   #draining = false
+  #closed = false
 
   constructor(options: MemoryWebhookDispatcherOptions) {
     this.#send = options.send
@@ -54,7 +55,7 @@ export class MemoryWebhookDispatcher implements WebhookDispatcher {
   }
 
   async dispatch(delivery: WebhookDelivery): Promise<void> {
-    if (this.#pending.has(delivery.id)) return
+    if (this.#closed || this.#pending.has(delivery.id)) return
     const pending: Pending = { delivery, attempts: 0, firstAt: this.#now() }
     this.#pending.set(delivery.id, pending)
     this.#attempt(pending)
@@ -71,6 +72,7 @@ export class MemoryWebhookDispatcher implements WebhookDispatcher {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     this.#draining = true
     for (const pending of this.#pending.values()) clearTimeout(pending.timer)
     this.#pending.clear()

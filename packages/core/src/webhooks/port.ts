@@ -51,6 +51,6 @@ export interface WebhookDispatcher {
   dispatch(delivery: WebhookDelivery): Promise<void>
   /** On shutdown: pending deliveries get one more attempt (in-process) or stay queued (durable); resolves after. */
   drain(): Promise<void>
-  /** Releases timers and connections. */
+  /** Releases timers and connections; deliveries dispatched after it are ignored. */
   close(): Promise<void>
 }
