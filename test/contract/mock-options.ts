@@ -7,4 +7,5 @@ export const mockOptionsFor = (options: TargetOptions): GenimageMockOptions => (
   maxQueueSize: options.maxQueueSize,
   jobTimeoutMs: options.jobTimeoutMs,
   apiKeys: options.apiKeys,
+  webhookSecret: options.webhooks?.secret,
 })

@@ -7,7 +7,12 @@ defineContractSuite({
   async start(options) {
     const baseUrl = 'http://genimage.test'
     const { server } = setupGenimageServer({ ...mockOptionsFor(options), baseUrl })
-    server.listen({ onUnhandledRequest: 'error' })
+    // Webhooks the mock POSTs to the contract's loopback receiver go out to it; anything else unhandled is an error.
+    server.listen({
+      onUnhandledRequest: (request, print) => {
+        if (new URL(request.url).hostname !== '127.0.0.1') print.error()
+      },
+    })
     return {
       baseUrl,
       fetch: (input, init) => globalThis.fetch(input, init),

@@ -21,6 +21,10 @@ export function redisTopologyTarget(name: string): ContractTarget {
       const env: Record<string, string> = {}
       if (options.maxQueueSize !== undefined) env['MAX_QUEUE'] = String(options.maxQueueSize)
       if (options.apiKeys) env['API_KEYS'] = options.apiKeys.join(',')
+      if (options.webhooks) {
+        env['WEBHOOK_SECRETS'] = options.webhooks.secret
+        env['WEBHOOK_ALLOWED_HOSTS'] = options.webhooks.allowedHosts.join(',')
+      }
       const topology = await startTopology({ apiNodes: 2, workers: 2, env, workerEnv: workerEnv(options) })
       await topology.ready()
       const urls = topology.apis.map((node) => node.url)

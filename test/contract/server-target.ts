@@ -122,6 +122,10 @@ const serverSettings = (
   const env: Record<string, string> = {}
   if (options.maxQueueSize !== undefined) env['MAX_QUEUE'] = String(options.maxQueueSize)
   if (options.apiKeys) env['API_KEYS'] = options.apiKeys.join(',')
+  if (options.webhooks) {
+    env['WEBHOOK_SECRETS'] = options.webhooks.secret
+    env['WEBHOOK_ALLOWED_HOSTS'] = options.webhooks.allowedHosts.join(',')
+  }
   // 150 ms per sampling step: a 1024² 4-step generation takes at least 0.6 s.
   const stepMs = options.slow ? 150 : 0
   if (backend === 'fake-comfyui') env['COMFYUI_ARGS'] = `--step-ms ${stepMs}`

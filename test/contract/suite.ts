@@ -1,4 +1,6 @@
+import { verifyWebhook } from '@genimage/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { asRaw, startReceiver, type WebhookReceiver } from '../webhooks/receiver.js'
 import { dataUriBytes, decodeImage } from './images.js'
 import type { ContractTarget, RunningTarget, TargetOptions } from './target.js'
 
@@ -13,6 +15,9 @@ const SLOW_BODY = { width: 1024, height: 1024, num_inference_steps: 4 }
 
 /** The queue limit of the slow group. */
 const MAX_QUEUE = 2
+
+/** The signing secret of the webhooks group; its receiver listens on loopback, which the target allowlists. */
+const WEBHOOK_SECRET = 'whsec_Y29udHJhY3Qtd2ViaG9vay1zZWNyZXQtMTIzNA=='
 
 interface Api {
   target: RunningTarget
@@ -292,6 +297,41 @@ export function defineContractSuite(target: ContractTarget): void {
           expect(queuedAgain.request_id).toBe(queued.request_id)
           const conflict = await api().generate({ ...body, prompt: 'another body' }, { 'idempotency-key': key })
           expect(conflict.status).toBe(409)
+        })
+      })
+    })
+
+    describe('webhooks', () => {
+      let receiver: WebhookReceiver
+      beforeAll(async () => {
+        receiver = await startReceiver()
+      })
+      afterAll(() => receiver.close())
+      withTarget(target, { webhooks: { secret: WEBHOOK_SECRET, allowedHosts: ['127.0.0.1'] } }, (api) => {
+        it('POSTs a request submitted with webhook_url to it, signed, with the body its response_url answers', async () => {
+          const path = `/contract-${Date.now()}`
+          const submitted = await api().submit({
+            prompt: prompt('webhook'),
+            width: 256,
+            height: 256,
+            webhook_url: `${receiver.url}${path}`,
+          })
+          expect(submitted.status).toBe(202)
+          const { request_id, response_url } = (await submitted.json()) as Record<string, string>
+          const [hook] = await receiver.waitFor(1, path)
+          expect(hook!.headers['webhook-id']).toBe(request_id)
+          const payload = await verifyWebhook(asRaw(hook!), WEBHOOK_SECRET)
+          const result = await (await api().request(response_url!)).json()
+          expect(payload).toEqual({ request_id, status: 'OK', payload: result, error: null })
+        })
+
+        it('refuses a webhook_url on POST /generate and a non-http one on the queue with 422', async () => {
+          const sync = await api().generate({ prompt: prompt('webhook sync'), webhook_url: `${receiver.url}/x` })
+          expect(sync.status).toBe(422)
+          expect(await sync.json()).toMatchObject({ detail: [{ loc: ['body', 'webhook_url'] }] })
+          const ftp = await api().submit({ prompt: prompt('webhook ftp'), webhook_url: 'ftp://example.com/hook' })
+          expect(ftp.status).toBe(422)
+          expect(await ftp.json()).toMatchObject({ detail: [{ loc: ['body', 'webhook_url'], type: 'url_scheme' }] })
         })
       })
     })

@@ -8,6 +8,8 @@ export interface TargetOptions {
   slow?: boolean
   /** Require these API keys. */
   apiKeys?: string[]
+  /** Accept `webhook_url` and sign webhooks with `secret`; `allowedHosts` may be loopback (the test's receiver). */
+  webhooks?: { secret: string; allowedHosts: string[] }
 }
 
 /** One running implementation of the API. */
