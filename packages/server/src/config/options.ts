@@ -385,7 +385,7 @@ export const OPTIONS = [
     default: [],
     secret: true,
     description:
-      'Comma-separated signing secrets (whsec_<base64> as Standard Webhooks, or raw strings of 16+ bytes); each signs every webhook (rotation: old and new together). Empty: webhook_url is refused with 422.',
+      'Comma-separated signing secrets (whsec_ then base64, as Standard Webhooks; or raw strings of 16+ bytes); each signs every webhook (rotation: old and new together). Empty: webhook_url is refused with 422.',
   }),
   option('WEBHOOK_ALLOWED_HOSTS', list(), {
     group: WEBHOOKS,
