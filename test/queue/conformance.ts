@@ -170,11 +170,53 @@ export function defineQueueConformance(
         const done = await completed
         expect(seen).toContain('IN_PROGRESS:1/2')
         expect(seen.at(-1)).toBe('COMPLETED:2/2')
-        expect(done).toMatchObject({ outcome: 'succeeded', image: { contentType: 'image/png', width: 256 } })
-        expect(done.image?.key).toMatch(/^[0-9a-f]{32}\.png$/)
-        expect(new TextDecoder().decode((await store.get(done.image!.key))!.bytes)).toBe('image of progress')
+        expect(done).toMatchObject({ outcome: 'succeeded', images: [{ contentType: 'image/png', width: 256 }] })
+        expect(done.images?.[0]?.key).toMatch(/^[0-9a-f]{32}\.png$/)
+        expect(new TextDecoder().decode((await store.get(done.images![0]!.key))!.bytes)).toBe('image of progress')
         // Plain data: what crosses the port survives JSON unchanged, and holds no image bytes.
         expect(JSON.parse(JSON.stringify(done))).toEqual(done)
+      })
+
+      it('completes a num_images job as one job with every image stored, in seed order', async () => {
+        const { queue, manual, store } = await make()
+        const job = await queue.submit(request('four', { num_images: 4 }))
+        const held = await manual.nthStarted(1)
+        expect(held.job.input).toMatchObject({ num_images: 4, seed: 1 })
+        held.resolve()
+        const done = await queue.waitFor(job.id, ALICE)
+        expect(done.images).toHaveLength(4)
+        const texts = []
+        for (const image of done.images!) texts.push(new TextDecoder().decode((await store.get(image.key))!.bytes))
+        expect(texts).toEqual(['image of four', 'image 1 of four', 'image 2 of four', 'image 3 of four'])
+        expect(JSON.parse(JSON.stringify(done))).toEqual(done)
+      })
+
+      it('carries an image-to-image input as its store key and size; the worker hands its bytes to the backend', async () => {
+        const { queue, manual, store } = await make()
+        const bytes = new TextEncoder().encode('the input picture')
+        const image = {
+          key: '0123456789abcdef0123456789abcdef.png',
+          content_type: 'image/png' as const,
+          width: 64,
+          height: 48,
+        }
+        await store.put(image.key, { bytes, contentType: 'image/png' })
+        const job = await queue.submit({
+          ...request('img2img'),
+          input: { ...request('img2img').input, image, strength: 0.5 },
+        })
+        expect((await queue.get(job.id, ALICE))?.input).toMatchObject({ image, strength: 0.5 })
+        const held = await manual.nthStarted(1)
+        expect(held.job.inputImage).toEqual({ bytes, contentType: 'image/png', width: 64, height: 48 })
+        held.resolve()
+        expect(await queue.waitFor(job.id, ALICE)).toMatchObject({ outcome: 'succeeded' })
+        // A picture gone from the store by the time the job runs fails the job with 422, before the backend.
+        const gone = { ...image, key: 'fedcba9876543210fedcba9876543210.png' }
+        const late = await queue.submit({
+          ...request('late'),
+          input: { ...request('late').input, image: gone, strength: 0.5 },
+        })
+        expect(await queue.waitFor(late.id, ALICE)).toMatchObject({ outcome: 'failed', error: { status: 422 } })
       })
 
       it('reports health: backend state, waiting and running', async () => {

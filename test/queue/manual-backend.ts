@@ -1,9 +1,9 @@
-import type { Backend, BackendImage, BackendJob, BackendState } from '@genimage/core'
+import type { Backend, BackendJob, BackendResult, BackendState } from '@genimage/core'
 
 /** One job a {@link ManualBackend} is running, settled by the test. */
 export interface HeldJob {
   readonly job: BackendJob
-  /** Finishes the job with a small PNG-labelled image whose bytes name the prompt. */
+  /** Finishes the job with `num_images` small PNG-labelled images whose bytes name the prompt (and the image's index past the first). */
   resolve(): void
   /** Fails the job with `error`. */
   reject(error: unknown): void
@@ -33,19 +33,21 @@ export function manualBackend(options: { concurrency?: number } = {}): ManualBac
     concurrency: options.concurrency ?? 1,
     state: () => state,
     run: (job) =>
-      new Promise<BackendImage>((resolve, reject) => {
+      new Promise<BackendResult>((resolve, reject) => {
         job.signal.addEventListener('abort', () => reject(job.signal.reason), { once: true })
         const held: HeldJob = {
           job,
           reject,
           resolve: () =>
             resolve({
-              bytes: new TextEncoder().encode(`image of ${job.input.prompt}`),
-              contentType: 'image/png',
-              width: job.input.width,
-              height: job.input.height,
-              inferenceMs: 1,
-              encodeMs: 1,
+              images: Array.from({ length: job.input.num_images }, (_, index) => ({
+                bytes: new TextEncoder().encode(`image ${index === 0 ? '' : `${index} `}of ${job.input.prompt}`),
+                contentType: 'image/png' as const,
+                width: job.input.width,
+                height: job.input.height,
+                inferenceMs: 1,
+                encodeMs: 1,
+              })),
             }),
         }
         started.push(held)

@@ -66,8 +66,8 @@ describe('RedisJobQueue across API nodes and workers', () => {
     const final = await done
     expect(final).toMatchObject({ id: job.id, outcome: 'succeeded', progress: { step: 3, total_steps: 3 } })
     expect(seen.some((record) => record.state === 'IN_PROGRESS' && record.progress.step >= 1)).toBe(true)
-    expect(await store.get(final.image!.key)).toBeDefined()
-    expect(await api[0]!.get(job.id, 'o1')).toMatchObject({ state: 'COMPLETED', image: final.image })
+    expect(await store.get(final.images![0]!.key)).toBeDefined()
+    expect(await api[0]!.get(job.id, 'o1')).toMatchObject({ state: 'COMPLETED', images: final.images })
   })
 
   it('keeps FIFO order with positions that every API node agrees on', async () => {

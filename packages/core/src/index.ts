@@ -93,6 +93,7 @@ export {
   randomSeed,
   resolveGenerateRequest,
   sampledSteps,
+  samplingSteps,
 } from './validation/generate-request.js'
 // Validation
 export type { ExtraInputSchema, ExtraInputs, ExtraInputValue } from './validation/extra-inputs.js'

@@ -342,8 +342,14 @@ export class FakeExecutor {
           })
           status = 'interrupted'
         } else {
+          // A node behaviour may name the Python exception it stands for (`exceptionType`), as load.py's ValueError.
           const failure =
-            error instanceof NodeFailure ? error : new NodeFailure('Exception', String((error as Error).message))
+            error instanceof NodeFailure
+              ? error
+              : new NodeFailure(
+                  (error as { exceptionType?: string }).exceptionType ?? 'Exception',
+                  String((error as Error).message),
+                )
           this.deps.log(`!!! Exception during processing !!! ${failure.exceptionMessage}`)
           addMessage('error', 'execution_error', {
             node_id: nodeId,

@@ -3,7 +3,7 @@
  * with the deterministic painter and pure-JS encoders of `@genimage/core`.
  * @module
  */
-import { encodeJpeg, encodePng, encodeWebp, paintLatent } from '@genimage/core'
+import { encodeJpeg, encodePng, encodeWebp, paintImageToImage, paintLatent } from '@genimage/core'
 
 /** An image as it flows between fake nodes (ComfyUI's IMAGE tensor, one batch entry). */
 export interface FakeImage {
@@ -11,6 +11,10 @@ export interface FakeImage {
   height: number
   seed: number
   prompt: string
+  /** Image-to-image: the SHA-256 (hex) of the input image's bytes it was sampled from. */
+  source?: string
+  /** Image-to-image: the sampler's denoise (the request's strength). */
+  strength?: number
 }
 
 /** Formats the fake can encode. */
@@ -24,14 +28,17 @@ export const CONTENT_TYPES: Record<FakeImageFormat, string> = {
 }
 
 /**
- * Encodes a fake image: same size, seed and prompt always give the same bytes.
+ * Encodes a fake image: same size, seed and prompt (and input image and strength) always give the same bytes.
  * @example
  * const png = encodeFakeImage({ width: 512, height: 512, seed: 1, prompt: 'a fox' }, 'png')
  */
 export function encodeFakeImage(image: FakeImage, format: FakeImageFormat, quality = 90): Uint8Array {
   // paintLatent takes 0..2^53-1; ComfyUI seeds go to 2^64-1.
   const seed = Number(BigInt(Math.trunc(image.seed)) % 2n ** 53n)
-  const latent = paintLatent(image.prompt, seed, image.width, image.height)
+  const latent =
+    image.source === undefined
+      ? paintLatent(image.prompt, seed, image.width, image.height)
+      : paintImageToImage(image.prompt, seed, image.width, image.height, image.source, image.strength ?? 1)
   if (format === 'jpeg') return encodeJpeg(latent, image.width, image.height, Math.min(100, Math.max(1, quality)))
   if (format === 'webp') return encodeWebp(latent, image.width, image.height)
   return encodePng(latent, image.width, image.height)

@@ -3,8 +3,16 @@
  * a seed and a prompt), the sampler ticks progress once per step, and the output nodes encode real images.
  * @module
  */
+
+import { createHash } from 'node:crypto'
+import { sniffImage } from '@genimage/core'
 import { CONTENT_TYPES, encodeFakeImage, type FakeImage, type FakeImageFormat } from './images.js'
-import { GENIMAGE_BATCH_CLASSES, GENIMAGE_GRAPH_CLASSES, GENIMAGE_OUTPUT_CLASS } from './object-info.js'
+import {
+  GENIMAGE_BATCH_CLASSES,
+  GENIMAGE_GRAPH_CLASSES,
+  GENIMAGE_LOAD_CLASS,
+  GENIMAGE_OUTPUT_CLASS,
+} from './object-info.js'
 import { genimageFrame } from './sequence.js'
 
 /** What a node may do while it runs; the executor implements it. */
@@ -44,6 +52,31 @@ interface Latent {
   prompt: string
   /** Per-item seed and prompt of a batched sample (GenimageBatchSampler); absent: `seed + i`, `prompt`. */
   items?: { seed: number; prompt: string }[]
+  /** Encoded from an input image (VAEEncode): the SHA-256 of its bytes. */
+  source?: string
+  /** The denoise it was sampled with, when it came from an input image. */
+  strength?: number
+}
+
+/** What SDTurboScheduler's sigmas stand for: the steps they hold and the denoise they start at. */
+interface Sigmas {
+  steps: number
+  denoise: number
+}
+
+/** `SDTurboScheduler`: `timesteps[10 - int(10 × denoise)][:steps]` of 10, so a low denoise holds fewer steps. */
+function turboSteps(steps: number, denoise: number): number {
+  const start = 10 - Math.trunc(10 * denoise)
+  return Math.max(0, Math.min(steps, 10 - start))
+}
+
+/** A sampled latent keeps its input image and takes the sigmas' denoise as its strength. */
+const sampledFrom = (latent: Latent, sigmas: Sigmas | undefined): Partial<Latent> =>
+  latent.source === undefined ? {} : { strength: sigmas?.denoise ?? 1 }
+
+/** `GenimageLoadImage` fails as load.py does: a ValueError naming what did not decode. */
+class LoadImageError extends Error {
+  readonly exceptionType = 'ValueError'
 }
 
 /** A conditioning: one text, or one per batch item (GenimageBatchTextEncode). */
@@ -88,16 +121,65 @@ export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
   },
   async SDTurboScheduler(inputs, ctx) {
     await ctx.work()
-    return { outputs: [{ steps: num(inputs['steps'], 1) }] }
+    const denoise = num(inputs['denoise'], 1)
+    const sigmas: Sigmas = { steps: turboSteps(num(inputs['steps'], 1), denoise), denoise }
+    return { outputs: [sigmas] }
+  },
+  async ImageScale(inputs, ctx) {
+    await ctx.work()
+    const batch = images(inputs['image'])
+    const scaled = batch.map((image) => {
+      let width = num(inputs['width'])
+      let height = num(inputs['height'])
+      if (width === 0 && height === 0) return image
+      if (width === 0) width = Math.max(1, Math.round((image.width * height) / image.height))
+      if (height === 0) height = Math.max(1, Math.round((image.height * width) / image.width))
+      return { ...image, width, height }
+    })
+    return { outputs: [scaled] }
+  },
+  async VAEEncode(inputs, ctx) {
+    await ctx.work()
+    const batch = images(inputs['pixels'])
+    const first = batch[0]
+    // vae_encode_crop_pixels: sizes floor to multiples of 8.
+    const latent: Latent = {
+      width: Math.floor((first?.width ?? 8) / 8) * 8,
+      height: Math.floor((first?.height ?? 8) / 8) * 8,
+      batch: batch.length,
+      seed: 0,
+      prompt: '',
+      ...(first?.source === undefined ? {} : { source: first.source }),
+    }
+    return { outputs: [latent] }
+  },
+  async RepeatLatentBatch(inputs, ctx) {
+    await ctx.work()
+    const latent = inputs['samples'] as Latent
+    return { outputs: [{ ...latent, batch: latent.batch * num(inputs['amount'], 1) }] }
+  },
+  async [GENIMAGE_LOAD_CLASS](inputs, ctx) {
+    await ctx.work()
+    const text = str(inputs['image'])
+    const bytes = /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0 ? Buffer.from(text, 'base64') : undefined
+    const sniffed = bytes && bytes.length > 0 ? sniffImage(bytes) : 'Incorrect padding'
+    if (typeof sniffed === 'string') {
+      throw new LoadImageError(`genimage: the input image cannot be decoded: ${sniffed}`)
+    }
+    const source = createHash('sha256').update(bytes!).digest('hex')
+    const image: FakeImage = { width: sniffed.width, height: sniffed.height, seed: 0, prompt: '', source }
+    return { outputs: [[image]] }
   },
   async SamplerCustom(inputs, ctx) {
-    const steps = num((inputs['sigmas'] as { steps?: number } | undefined)?.steps, 1)
+    const sigmas = inputs['sigmas'] as Sigmas | undefined
+    const steps = num(sigmas?.steps, 1)
     for (let i = 0; i < steps; i++) {
       await ctx.step()
       await ctx.progress(i + 1, steps)
     }
     const latent = {
       ...(inputs['latent_image'] as Latent),
+      ...sampledFrom(inputs['latent_image'] as Latent, sigmas),
       seed: num(inputs['noise_seed']),
       prompt: str((inputs['positive'] as { text?: string } | undefined)?.text),
     }
@@ -109,7 +191,8 @@ export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
     const batch: FakeImage[] = []
     for (let i = 0; i < latent.batch; i++) {
       const item = latent.items?.[i] ?? { seed: latent.seed + i, prompt: latent.prompt }
-      batch.push({ width: latent.width, height: latent.height, ...item })
+      const from = latent.source === undefined ? {} : { source: latent.source, strength: latent.strength ?? 1 }
+      batch.push({ width: latent.width, height: latent.height, ...item, ...from })
     }
     return { outputs: [batch] }
   },
@@ -129,7 +212,8 @@ export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
     return { outputs: [conditioning] }
   },
   async [GENIMAGE_BATCH_CLASSES.sampler](inputs, ctx) {
-    const steps = num((inputs['sigmas'] as { steps?: number } | undefined)?.steps, 1)
+    const sigmas = inputs['sigmas'] as Sigmas | undefined
+    const steps = num(sigmas?.steps, 1)
     const latent = inputs['latent_image'] as Latent
     const seeds = JSON.parse(str(inputs['seeds']) || '[]') as number[]
     if (seeds.length !== latent.batch) throw new Error(`${seeds.length} seeds for a batch of ${latent.batch} latents`)
@@ -139,7 +223,13 @@ export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
     }
     const positive = (inputs['positive'] ?? {}) as Conditioning
     const items = seeds.map((seed, i) => ({ seed, prompt: positive.texts?.[i] ?? str(positive.text) }))
-    const out: Latent = { ...latent, seed: seeds[0] ?? 0, prompt: items[0]?.prompt ?? '', items }
+    const out: Latent = {
+      ...latent,
+      ...sampledFrom(latent, sigmas),
+      seed: seeds[0] ?? 0,
+      prompt: items[0]?.prompt ?? '',
+      items,
+    }
     return { outputs: [out, out] }
   },
   async SaveImage(inputs, ctx) {

@@ -88,6 +88,12 @@ export const GENIMAGE_GRAPH_CLASSES = { model: 'GenimageCudaGraph', clip: 'Genim
 /** Our batching nodes (`batch.py`). */
 export const GENIMAGE_BATCH_CLASSES = { text: 'GenimageBatchTextEncode', sampler: 'GenimageBatchSampler' } as const
 
+/** Our image-to-image input node (`load.py`): a base64 image in the prompt → IMAGE. */
+export const GENIMAGE_LOAD_CLASS = 'GenimageLoadImage'
+
+/** `ImageScale.upscale_methods` in `nodes.py`. */
+export const UPSCALE_METHODS = ['nearest-exact', 'bilinear', 'area', 'bicubic', 'lanczos']
+
 function v1(
   name: string,
   displayName: string,
@@ -152,8 +158,9 @@ function v3(
 }
 
 /**
- * Builds the fake's `/object_info`: the tutorial workflow's classes, `SaveImageWebsocket` and our custom nodes
- * (`GenimageOutput`, the CUDA-graph and the batching nodes).
+ * Builds the fake's `/object_info`: the tutorial workflow's classes, the image-to-image ones (`ImageScale`,
+ * `VAEEncode`, `RepeatLatentBatch`), `SaveImageWebsocket` and our custom nodes (`GenimageOutput`, the CUDA-graph,
+ * the batching and the image-loading nodes).
  * @example
  * buildObjectInfo(['sd_xl_turbo_1.0_fp16.safetensors'])['SamplerCustom']?.input_order
  */
@@ -246,6 +253,27 @@ export function buildObjectInfo(checkpoints: readonly string[]): Record<string, 
       category: 'latent',
       description: 'Decodes latent images back into pixel space images.',
     }),
+    v1('VAEEncode', 'VAE Encode', {
+      required: { pixels: ['IMAGE'], vae: ['VAE'] },
+      output: ['LATENT'],
+      category: 'latent',
+    }),
+    v1('ImageScale', 'Upscale Image', {
+      required: {
+        image: ['IMAGE'],
+        upscale_method: [UPSCALE_METHODS],
+        width: ['INT', { default: 512, min: 0, max: MAX_RESOLUTION, step: 1 }],
+        height: ['INT', { default: 512, min: 0, max: MAX_RESOLUTION, step: 1 }],
+        crop: [['disabled', 'center']],
+      },
+      output: ['IMAGE'],
+      category: 'image/upscaling',
+    }),
+    v1('RepeatLatentBatch', 'Repeat Latent Batch', {
+      required: { samples: ['LATENT'], amount: ['INT', { default: 1, min: 1, max: 64 }] },
+      output: ['LATENT'],
+      category: 'latent/batch',
+    }),
     v1('SaveImage', 'Save Image', {
       required: {
         images: ['IMAGE', { tooltip: 'The images to save.' }],
@@ -321,6 +349,13 @@ export function buildObjectInfo(checkpoints: readonly string[]): Record<string, 
       outputNames: ['output', 'denoised_output'],
       category: 'sampling/custom_sampling',
       description: 'SamplerCustom with one seed per latent of the batch (a JSON array), each as if sampled alone.',
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+    v1(GENIMAGE_LOAD_CLASS, 'genimage load image (base64 in the prompt)', {
+      required: { image: ['STRING', { default: '', multiline: false }] },
+      output: ['IMAGE'],
+      category: 'image',
+      description: 'Decodes a base64 PNG, JPEG or WebP sent in the prompt (image-to-image input), like LoadImage.',
       pythonModule: 'custom_nodes.genimage_output',
     }),
   ]

@@ -47,7 +47,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
   ] as const)('returns a decodable %s image of the requested size', async (format, sharpFormat) => {
     const { fake, backend } = await startFakeAndBackend()
     const { job } = makeJob({ output_format: format, width: 640, height: 384, seed: 7, prompt: 'a red fox' })
-    const image = await backend.run(job)
+    const image = (await backend.run(job)).images[0]!
 
     expect(image.contentType).toBe(`image/${format}`)
     const meta = await sharp(Buffer.from(image.bytes)).metadata()
@@ -166,8 +166,8 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
       backend.run(makeJob({ num_inference_steps: 3, seed: 1 }).job),
       backend.run(makeJob({ num_inference_steps: 3, seed: 2 }).job),
     ])
-    expect(a.bytes.length).toBeGreaterThan(0)
-    expect(b.bytes.length).toBeGreaterThan(0)
+    expect(a.images[0]!.bytes.length).toBeGreaterThan(0)
+    expect(b.images[0]!.bytes.length).toBeGreaterThan(0)
     const [first] = submittedIds(fake)
     const secondSubmitted = fake.events.findIndex(
       (e, i) => isRequest('POST', '/prompt')(e) && fake.events.slice(0, i).some(isRequest('POST', '/prompt')),
@@ -183,7 +183,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
       faults: { dropWebSockets: { node: 'SamplerCustom', step: 1 } },
     })
     const { job, progress } = makeJob({ num_inference_steps: 4 })
-    const image = await backend.run(job)
+    const image = (await backend.run(job)).images[0]!
 
     expect((await sharp(Buffer.from(image.bytes)).metadata()).width).toBe(512)
     expect(fake.events.some((e) => e.type === 'fault' && e.kind === 'dropWebSockets')).toBe(true)
@@ -206,7 +206,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
     expect(fake.history.get(firstId!)?.status.status_str).toBe('success')
 
     fake.setAcceptWebSockets(true)
-    const image = await run
+    const image = (await run).images[0]!
 
     expect(image.contentType).toBe('image/png')
     // After the reconnect: not in /queue, in /history but with no image → resubmitted under a new id.
@@ -226,7 +226,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
     })
     const { fake, backend } = await startFakeAndBackend({}, { workflowDir: dir })
     expect(backend.workflow()?.formats).toEqual(['png'])
-    const image = await backend.run(makeJob({ width: 256, height: 320 }).job)
+    const image = (await backend.run(makeJob({ width: 256, height: 320 }).job)).images[0]!
     expect(await sharp(Buffer.from(image.bytes)).metadata()).toMatchObject({ format: 'png', width: 256, height: 320 })
     expect(fake.requests.some((r) => r.path === '/view' && r.query.includes('subfolder=genimage'))).toBe(true)
 
@@ -242,7 +242,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
       {},
       { workflowDir: defaultWorkflowDir('sdxl-turbo-png'), featureFlags },
     )
-    const image = await backend.run(makeJob({ width: 768, height: 512 }).job)
+    const image = (await backend.run(makeJob({ width: 768, height: 512 }).job)).images[0]!
     expect(await sharp(Buffer.from(image.bytes)).metadata()).toMatchObject({ format: 'png', width: 768, height: 512 })
     expect(fake.count('GET', '/view')).toBe(0)
     expect(fake.count('GET', '/history/' + submittedIds(fake)[0])).toBe(0)
@@ -253,7 +253,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
     const run = backend.run(makeJob({ num_inference_steps: 3 }).job)
     await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'SamplerCustom')
     fake.forgetWebSockets()
-    const image = await run
+    const image = (await run).images[0]!
     expect(image.bytes.length).toBeGreaterThan(0)
     const connects = fake.events.filter((e) => e.type === 'ws-connected' && e.clientId === backend.client.clientId)
     expect(connects).toHaveLength(2)
@@ -304,7 +304,7 @@ describe('ComfyUI backend against the fake ComfyUI', () => {
 
     await fake.restart()
     await backend.markRestarted()
-    const image = await run
+    const image = (await run).images[0]!
 
     expect(image.bytes.length).toBeGreaterThan(0)
     expect(backend.state()).toBe('ready')

@@ -1,4 +1,4 @@
-import type { BackendImage } from '@genimage/core'
+import type { BackendResult } from '@genimage/core'
 import { FakeComfyUI } from '@genimage/fake-comfyui'
 import { describe, expect, it } from 'vitest'
 import { type ComfyBackend, type ComfyGraph, createComfyBackend, defaultWorkflowDir } from '../src/comfyui/index.js'
@@ -48,11 +48,11 @@ describe('ComfyUI backend: dynamic batching', () => {
     expect(batch['13']).toMatchObject({ class_type: 'GenimageBatchSampler' })
     expect(JSON.parse(String(batch['13']?.inputs['seeds']))).toEqual([100, 101, 102])
     expect(batch['13']?.inputs).not.toHaveProperty('noise_seed')
-    for (const { logs } of jobs) expect(logs).toContain('runs in one ComfyUI prompt with 2 other requests')
+    for (const { logs } of jobs) expect(logs).toContain('runs in one ComfyUI prompt of 3 images (3 requests)')
 
     for (const [i, input] of inputs.entries()) {
-      const alone = await backend.run(makeJob(input).job)
-      expect(Buffer.from(batched[i]!.bytes).equals(Buffer.from(alone.bytes))).toBe(true)
+      const alone = (await backend.run(makeJob(input).job)).images[0]!
+      expect(Buffer.from(batched[i]!.images[0]!.bytes).equals(Buffer.from(alone.bytes))).toBe(true)
     }
     expect(prompts(fake).slice(2).map(batchSize)).toEqual([1, 1, 1])
   })
@@ -98,6 +98,43 @@ describe('ComfyUI backend: dynamic batching', () => {
       ])
   })
 
+  it('runs the num_images images of one request as one prompt with seeds seed + i, each equal to its seed alone', async () => {
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 20 })
+    const { job, progress } = makeJob({ num_images: 4, seed: 7, num_inference_steps: 2 })
+    const { images } = await backend.run(job)
+    const [graph] = prompts(fake)
+    expect(prompts(fake)).toHaveLength(1)
+    expect(batchSize(graph!)).toBe(4)
+    expect(JSON.parse(String(graph!['13']?.inputs['seeds']))).toEqual([7, 8, 9, 10])
+    expect(progress.at(-1)).toEqual([2, 2])
+    expect(images).toHaveLength(4)
+    for (const [i, image] of images.entries()) {
+      const [alone] = (await backend.run(makeJob({ seed: 7 + i, num_inference_steps: 2 }).job)).images
+      expect(Buffer.from(image.bytes).equals(Buffer.from(alone!.bytes))).toBe(true)
+    }
+  })
+
+  it('splits the images of one request over prompts of at most maxBatch', async () => {
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 20 }, { maxBatch: 2 })
+    const { images } = await backend.run(makeJob({ num_images: 3, seed: 1 }).job)
+    expect(images).toHaveLength(3)
+    expect(prompts(fake).map((graph) => graph['13']?.inputs['seeds'] ?? graph['13']?.inputs['noise_seed'])).toEqual([
+      '[1,2]',
+      3,
+    ])
+  })
+
+  it('cancels a request of num_images with all its images, interrupting its prompt', async () => {
+    const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
+    const { job, controller } = makeJob({ num_images: 3, num_inference_steps: 4 })
+    const run = backend.run(job).catch((error: unknown) => error)
+    await fake.waitFor((e) => e.type === 'node-started' && e.classType === 'GenimageBatchSampler')
+    const reason = new Error('cancelled by the test')
+    controller.abort(reason)
+    expect(await run).toBe(reason)
+    await fake.waitFor((e) => e.type === 'request' && e.path === '/interrupt')
+  })
+
   it('cancels one request of a batch without failing or interrupting the others', async () => {
     const { fake, backend } = await startFakeAndBackend({ stepMs: 100 })
     const { running: first } = await busyWith(fake, backend, makeJob())
@@ -108,8 +145,8 @@ describe('ComfyUI backend: dynamic batching', () => {
     jobs[0]!.controller.abort(reason)
 
     expect(await runs[0]).toBe(reason)
-    const kept = (await runs[1]) as BackendImage
-    expect(kept.contentType).toBe('image/png')
+    const kept = (await runs[1]) as BackendResult
+    expect(kept.images.map((image) => image.contentType)).toEqual(['image/png'])
     await first
     expect(fake.count('POST', '/interrupt')).toBe(0)
   })
@@ -148,7 +185,7 @@ describe('ComfyUI backend: dynamic batching', () => {
     const { running: first } = await busyWith(fake, backend, makeJob())
     const images = await Promise.all([1, 2, 3].map((seed) => backend.run(makeJob({ seed }).job)))
     await first
-    expect(images.map((image) => image.contentType)).toEqual(['image/png', 'image/png', 'image/png'])
+    expect(images.map(({ images: [image] }) => image?.contentType)).toEqual(['image/png', 'image/png', 'image/png'])
     expect(prompts(fake).map(batchSize)).toEqual([1, 1, 1, 1])
   })
 

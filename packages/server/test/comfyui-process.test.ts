@@ -16,6 +16,7 @@ const INPUT: ResolvedGenerateRequest = {
   seed: 3,
   output_format: 'webp',
   sync_mode: false,
+  num_images: 1,
 }
 
 const children = new Set<ChildProcess>()
@@ -92,7 +93,7 @@ describe('ComfyUI backend with the fake ComfyUI as a child process', () => {
 
     await spawnFake(port, ['--step-ms', '5'])
     await backend.markRestarted()
-    const image = await run
+    const image = (await run).images[0]!
 
     expect(await sharp(Buffer.from(image.bytes)).metadata()).toMatchObject({ format: 'webp', width: 512, height: 256 })
     expect(progress.at(-1)).toBe(2)

@@ -185,6 +185,7 @@ beforeAll(async () => {
     seed: 31 + i,
     output_format: 'png' as const,
     sync_mode: false,
+    num_images: 1,
   }))
   await run(sink3, 'batch-3-2steps', buildBatchGraph(fast, plan, inputs), 'probe3')
   probe3.close()

@@ -59,6 +59,7 @@ describe('workflow bindings', () => {
       seed: 2 ** 53 - 1,
       output_format: 'jpeg',
       sync_mode: false,
+      num_images: 1,
     })
     expect(graph['6']?.inputs['text']).toBe('a fox')
     expect(graph['7']?.inputs['text']).toBe('blur')

@@ -1,4 +1,4 @@
-import { BackendError, type BackendImage, type BackendJob, MetricsRegistry } from '@genimage/core'
+import { BackendError, type BackendImage, type BackendJob, type BackendResult, MetricsRegistry } from '@genimage/core'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import {
@@ -28,7 +28,7 @@ class StubInstance implements ComfyInstance {
   readonly concurrency = 1
   restarts = 0
   readonly restartReasons: string[] = []
-  readonly running: { job: BackendJob; resolve(image: BackendImage): void; reject(error: unknown): void }[] = []
+  readonly running: { job: BackendJob; resolve(result: BackendResult): void; reject(error: unknown): void }[] = []
   #state: InstanceState = 'ready'
   readonly #listeners = new Set<(payload: ComfyInstanceEvents['state']) => void>()
 
@@ -45,7 +45,7 @@ class StubInstance implements ComfyInstance {
 
   async start(): Promise<void> {}
 
-  run(job: BackendJob): Promise<BackendImage> {
+  run(job: BackendJob): Promise<BackendResult> {
     return new Promise((resolve, reject) => {
       const entry = { job, resolve, reject }
       this.running.push(entry)
@@ -74,7 +74,7 @@ class StubInstance implements ComfyInstance {
   finish(outcome: BackendImage | Error = IMAGE): BackendJob {
     const entry = this.running.shift()!
     if (outcome instanceof Error) entry.reject(outcome)
-    else entry.resolve(outcome)
+    else entry.resolve({ images: [outcome] })
     return entry.job
   }
 }

@@ -241,7 +241,7 @@ describe('a pool of supervised fake ComfyUI processes', () => {
     expect(new Set(running.map((state) => state.running)).size).toBe(4)
     await Promise.all(pool.instances.map((instance) => setKnobs(instance, { stepMs: 0 })))
 
-    for (const image of await Promise.all(results)) expect(image).toMatchObject({ contentType: 'image/png' })
+    for (const { images } of await Promise.all(results)) expect(images).toMatchObject([{ contentType: 'image/png' }])
     const outcomes = series(metrics, 'genimage_comfyui_instance_jobs_total')
     for (const slot of slots) {
       expect(outcomes[`instance=${slot.index},gpu=${slot.gpu},outcome=succeeded`]).toBe(1)
@@ -264,7 +264,7 @@ describe('a pool of supervised fake ComfyUI processes', () => {
     process.kill(killedPid, 'SIGKILL')
 
     const images = await Promise.all(results)
-    expect(images.map((image) => image.contentType)).toEqual(['image/png', 'image/png'])
+    expect(images.map(({ images: [image] }) => image?.contentType)).toEqual(['image/png', 'image/png'])
     expect(victim.logs).toContainEqual(
       expect.stringMatching(/ComfyUI instance 0 went down: .*SIGKILL; running the job again on another instance/),
     )
@@ -296,7 +296,7 @@ describe('a pool of supervised fake ComfyUI processes', () => {
     expect(pool.state()).toBe('restarting')
 
     const waiting = makeJob('waits for a restart')
-    const image = await pool.run(waiting.job)
+    const image = (await pool.run(waiting.job)).images[0]!
 
     expect(image.contentType).toBe('image/png')
     expect(pool.instances.some((instance) => instance.state() === 'ready')).toBe(true)

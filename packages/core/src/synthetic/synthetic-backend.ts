@@ -1,6 +1,6 @@
 import type { Backend, BackendImage, BackendJob, BackendResult, BackendState } from '../backend.js'
 import type { ImageContentType, OutputFormat, ResolvedGenerateRequest } from '../types.js'
-import { sampledSteps } from '../validation/generate-request.js'
+import { samplingSteps } from '../validation/generate-request.js'
 import { encodeJpeg, encodePng, encodeWebp, paintImageToImage, paintLatent } from './images/index.js'
 
 /** Options of {@link createSyntheticBackend}. */
@@ -104,9 +104,7 @@ export function createSyntheticBackend(options: SyntheticBackendOptions = {}): B
     async run(job: BackendJob): Promise<BackendResult> {
       const { signal, input } = job
       const started = performance.now()
-      const steps = input.image
-        ? sampledSteps(input.strength ?? 1, input.num_inference_steps)
-        : input.num_inference_steps
+      const steps = samplingSteps(input)
       job.reportProgress(0, steps)
       await sleep(overheadMs / 2, signal)
       for (let step = 1; step <= steps; step += 1) {

@@ -64,6 +64,14 @@ const MAX_STEPS = (generateRequestSchema.properties.num_inference_steps as { max
  */
 export const sampledSteps = (strength: number, steps: number): number => Math.floor(strength * steps + 1e-9)
 
+/**
+ * The steps a request samples, as progress counts them: `num_inference_steps`, or for image-to-image
+ * {@link sampledSteps} of its strength.
+ * @example samplingSteps({ …, num_inference_steps: 2, strength: 0.5, image }) // 1
+ */
+export const samplingSteps = (input: ResolvedGenerateRequest): number =>
+  input.image ? sampledSteps(input.strength ?? 1, input.num_inference_steps) : input.num_inference_steps
+
 /** Strength and step count of an image-to-image request, `undefined` without `image_url`; 422 when they do not fit. */
 function imageToImageSteps(input: {
   image_url?: string

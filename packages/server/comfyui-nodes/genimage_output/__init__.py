@@ -27,6 +27,7 @@ from server import PromptServer
 from .batch import GenimageBatchSampler, GenimageBatchTextEncode
 from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
 from .encode import encode_batch, warm_nvjpeg_later
+from .load import GenimageLoadImage
 
 try:  # ComfyUI >= 0.3.4x: the prompt and node being executed, set by the executor
     from comfy_execution.utils import get_executing_context
@@ -98,6 +99,7 @@ NODE_CLASS_MAPPINGS = {
     "GenimageCudaGraphClip": GenimageCudaGraphClip,
     "GenimageBatchTextEncode": GenimageBatchTextEncode,
     "GenimageBatchSampler": GenimageBatchSampler,
+    "GenimageLoadImage": GenimageLoadImage,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
     "GenimageOutput": "genimage output (WebSocket)",
@@ -105,4 +107,5 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "GenimageCudaGraphClip": "genimage CUDA graph (text encoders)",
     "GenimageBatchTextEncode": "genimage batch text encode (one prompt per item)",
     "GenimageBatchSampler": "genimage batch sampler (one seed per item)",
+    "GenimageLoadImage": "genimage load image (base64 in the prompt)",
 }

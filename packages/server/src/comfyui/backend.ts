@@ -1,7 +1,9 @@
 /**
  * The ComfyUI {@link Backend}: fills the workflow from the request, runs it through the {@link ComfyClient}, maps
  * progress and failures, batches waiting requests of the same size, steps and format into one prompt
- * ({@link Batcher}, up to `maxBatch`) and keeps ComfyUI's own queue 1–2 prompts deep. The default workflow runs
+ * ({@link Batcher}, up to `maxBatch` images; the `num_images` images of one request are entries of one prompt) and
+ * keeps ComfyUI's own queue 1–2 prompts deep. Image-to-image requests run the image-to-image workflow (the input
+ * picture travels base64 in the prompt, decoded by GenimageLoadImage). The default workflow runs
  * with CUDA graphs and the fast encoders; `fastPath: false` runs its plain path ({@link plainPath}). Warm-up: the
  * first of `warmSizes` before `ready`, the other sizes and batch sizes (graph captures) right after. Hooks for the
  * supervisor (`markRestarting`, `markRestarted`, `onUnhealthy`) keep jobs alive across ComfyUI restarts.
@@ -12,12 +14,13 @@ import {
   BackendError,
   type BackendImage,
   type BackendJob,
+  type BackendResult,
   type BackendState,
   type ImageContentType,
   type OutputFormat,
   type ResolvedGenerateRequest,
 } from '@genimage/core'
-import { Batcher, type GroupControl } from './batcher.js'
+import { type BatchEntry, Batcher, type GroupControl } from './batcher.js'
 import { checkWorkflow } from './bindings-check.js'
 import { ComfyClient, type ComfyClientOptions } from './client.js'
 import { toBackendError } from './errors.js'
@@ -40,6 +43,11 @@ import {
 export interface ComfyBackendOptions extends ComfyClientOptions {
   /** Folder with `workflow.json` and `bindings.json`. @default the shipped `workflows/sdxl-turbo` */
   workflowDir?: string
+  /**
+   * Folder of the image-to-image workflow (requests with `image_url`; binds `image` and `strength` too); `false`:
+   * image-to-image requests are refused (422). @default the shipped `workflows/sdxl-turbo-img2img`
+   */
+  imageToImageWorkflowDir?: string | false
   /** Request generated before `ready` so the first real job does not pay the model load; `false` skips it. */
   warmup?: Partial<ResolvedGenerateRequest> | false
   /** How long `start()` waits for ComfyUI to answer `GET /system_stats`. @default 300000 */
@@ -48,7 +56,7 @@ export interface ComfyBackendOptions extends ComfyClientOptions {
   logger?: ComfyLogger
   /** Run the workflow with its speed-ups (CUDA graphs, fast encoders); `false`: its plain path. @default true */
   fastPath?: boolean
-  /** Requests of one size, steps and format that run as one prompt at most (1: no batching). @default 8 */
+  /** Images of one size, steps and format that run as one prompt at most (1: no batching). @default 8 */
   maxBatch?: number
   /**
    * Sizes warmed up (CUDA graphs captured): the first before `ready`, the rest, and every batch size bucket, right
@@ -109,6 +117,7 @@ export const DEFAULT_WARMUP: ResolvedGenerateRequest = {
   seed: 0,
   output_format: 'png',
   sync_mode: false,
+  num_images: 1,
 }
 
 /**
@@ -127,16 +136,21 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
   let state: BackendState = 'starting'
   let workflow: Workflow | undefined
   let plan: BatchPlan | undefined
+  /** The checked image-to-image workflow and its batching, or why there is none. */
+  let imageToImage: { workflow: Workflow; plan: BatchPlan | undefined } | string = 'the backend is not started'
   let warmed = false
   let closed = false
   let background: Promise<void> = Promise.resolve()
+  const planOf = (loaded: typeof imageToImage): BatchPlan | undefined =>
+    typeof loaded === 'string' ? undefined : loaded.plan
   const batcher = new Batcher({
-    // Until the workflow is checked (and when it cannot batch) every prompt holds one request.
-    maxBatch: () => (plan ? maxBatch : 1),
+    // Until the workflow is checked (and when it cannot batch) every prompt holds one image.
+    maxBatch: (job) => ((job?.input.image ? planOf(imageToImage) : plan) ? maxBatch : 1),
     // Extra inputs (a custom workflow's cfg…) are one value per prompt: only equal ones share a prompt.
+    // Image-to-image: only images of the same input picture and strength share a prompt (one picture per graph).
     key: ({ input }) =>
-      `${input.width}x${input.height}/${input.num_inference_steps}/${input.output_format}/${JSON.stringify(input.extra ?? {})}`,
-    run: (jobs, control) => runGroup(jobs, control),
+      `${input.width}x${input.height}/${input.num_inference_steps}/${input.output_format}/${JSON.stringify(input.extra ?? {})}/${input.image ? `${input.image.key}@${input.strength}` : ''}`,
+    run: (entries, control) => runGroup(entries, control),
   })
 
   client.onConnectionChange((connected) => {
@@ -247,19 +261,51 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
     }
   }
 
-  /** One prompt for `jobs` (the workflow as is for one job, the batched graph for several). */
-  async function runGroup(jobs: readonly BackendJob[], control: GroupControl): Promise<BackendImage[]> {
+  /** The image-to-image workflow when there is one, else a 422 saying why. */
+  function imageToImageWorkflow(): { workflow: Workflow; plan: BatchPlan | undefined } {
+    if (typeof imageToImage !== 'string') return imageToImage
+    throw new BackendError('invalid_input', `image-to-image is not available on this server: ${imageToImage}`)
+  }
+
+  /** Checks the image-to-image workflow; a server without one still serves text-to-image. */
+  async function loadImageToImage(fast: boolean): Promise<void> {
+    if (options.imageToImageWorkflowDir === false) {
+      imageToImage = 'it is turned off (IMG2IMG_WORKFLOW)'
+      return
+    }
+    try {
+      const files = await readWorkflowFiles(options.imageToImageWorkflowDir ?? defaultWorkflowDir('sdxl-turbo-img2img'))
+      const checked = await checkWorkflow(fast ? files : plainPath(files), (name) => client.http.getNodeInfo(name))
+      const unbound = (['image', 'strength'] as const).filter((field) => !checked.bindings[field])
+      if (unbound.length > 0) throw new Error(`bindings.json of ${checked.name} does not bind ${unbound.join(', ')}`)
+      imageToImage = { workflow: checked, plan: await planBatching(checked) }
+      logger.info(`comfyui: image-to-image workflow ${checked.name} checked`)
+    } catch (error) {
+      imageToImage = `its workflow does not fit this ComfyUI (${(error as Error).message.split('\n').join('; ')})`
+      logger.warn(`comfyui: image-to-image requests will be refused: ${imageToImage}`)
+    }
+  }
+
+  /** One prompt for `entries` (the workflow as is for one image, the batched graph for several). */
+  async function runGroup(entries: readonly BatchEntry[], control: GroupControl): Promise<BackendImage[]> {
     if (!workflow) throw new BackendError('unavailable', 'the ComfyUI backend is not started')
-    const current = workflow
-    const inputs = jobs.map((job) => job.input)
-    const graph = jobs.length === 1 ? buildGraph(current, inputs[0]!) : buildBatchGraph(current, plan!, inputs)
-    if (jobs.length > 1) {
-      for (const job of jobs) job.log(`runs in one ComfyUI prompt with ${jobs.length - 1} other requests`, 'DEBUG')
+    const first = entries[0]!
+    const { workflow: current, plan: currentPlan } = first.input.image ? imageToImageWorkflow() : { workflow, plan }
+    const inputs = entries.map((entry) => entry.input)
+    const picture = first.job.inputImage ? Buffer.from(first.job.inputImage.bytes).toString('base64') : undefined
+    const graph =
+      entries.length === 1
+        ? buildGraph(current, inputs[0]!, picture)
+        : buildBatchGraph(current, currentPlan!, inputs, picture)
+    const jobs = new Set(entries.map((entry) => entry.job))
+    if (entries.length > 1) {
+      for (const job of jobs)
+        job.log(`runs in one ComfyUI prompt of ${entries.length} images (${jobs.size} requests)`, 'DEBUG')
     }
     try {
       const result = await client.run(graph, {
         outputNode: current.outputNode,
-        images: jobs.length,
+        images: entries.length,
         signal: control.signal,
         onProgress: (value, max) => {
           for (const job of control.live()) job.reportProgress(value, max)
@@ -297,6 +343,7 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
         const fast = options.fastPath ?? true
         workflow = await checkWorkflow(fast ? files : plainPath(files), (name) => client.http.getNodeInfo(name))
         plan = await planBatching(workflow)
+        await loadImageToImage(fast)
         logger.info(
           `comfyui: workflow ${workflow.name} checked (output node ${workflow.outputNode}; ${fast ? 'fast path' : 'plain path'}; batches of up to ${plan ? maxBatch : 1})`,
         )
@@ -313,16 +360,20 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
       }
     },
 
-    async run(job: BackendJob): Promise<BackendImage> {
+    async run(job: BackendJob): Promise<BackendResult> {
       if (!workflow) throw new BackendError('unavailable', 'the ComfyUI backend is not started')
       const input = job.input
-      if (!workflow.formats.includes(input.output_format)) {
+      const current = input.image ? imageToImageWorkflow().workflow : workflow
+      if (!current.formats.includes(input.output_format)) {
         throw new BackendError(
           'invalid_input',
-          `workflow ${workflow.name} produces ${workflow.formats.join(', ')}, not ${input.output_format}`,
+          `workflow ${current.name} produces ${current.formats.join(', ')}, not ${input.output_format}`,
         )
       }
-      return batcher.run(job)
+      if (input.image && !job.inputImage) {
+        throw new BackendError('invalid_input', 'the input image of this image-to-image request was not handed over')
+      }
+      return { images: await batcher.run(job) }
     },
 
     markRestarting(reason) {

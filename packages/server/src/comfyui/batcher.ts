@@ -1,9 +1,12 @@
 /**
- * Dynamic batching of the jobs the queue hands to the ComfyUI backend: jobs with the same key (size, steps, format)
- * that are already waiting run as one ComfyUI prompt, up to `maxBatch`. Nothing waits for a batch to fill: a prompt
+ * Dynamic batching of the jobs the queue hands to the ComfyUI backend: a job of `num_images` images is that many
+ * entries (seeds `seed`, `seed + 1`, …), and entries with the same key (size, steps, format) that are already waiting
+ * run as one ComfyUI prompt, up to `maxBatch` entries (so a job's images share one prompt unless `maxBatch` splits
+ * them). Nothing waits for a batch to fill: a prompt
  * is submitted as soon as ComfyUI has nothing on the GPU (no prompt of ours before its output node), or as soon as
  * `maxBatch` jobs of one key wait and fewer than `depth` prompts are in ComfyUI. Each job keeps its own cancel (a
- * cancelled job leaves its batch; the prompt is stopped only when every job of it is gone), progress and log.
+ * cancelled job leaves its batch with all its images; the prompt is stopped only when every job of it is gone),
+ * progress and log.
  *
  * The queue decides how many jobs it hands over from {@link Batcher.concurrency}, read at every hand-over: while
  * nothing of ours is on the GPU it makes room for one batch, otherwise for none (without batching: room for one
@@ -11,9 +14,15 @@
  * positions, rather than here. The queue hands over when a job arrives or ends: a batch that ends lets the next one in.
  * @module
  */
-import type { BackendImage, BackendJob } from '@genimage/core'
+import type { BackendImage, BackendJob, ResolvedGenerateRequest } from '@genimage/core'
 
-/** What a group's runner gets besides its jobs. */
+/** One image to make: its job, and the job's input with this image's seed (`num_images` 1). */
+export interface BatchEntry {
+  readonly job: BackendJob
+  readonly input: ResolvedGenerateRequest
+}
+
+/** What a group's runner gets besides its entries. */
 export interface GroupControl {
   /** Aborted when every job of the group was cancelled. */
   readonly signal: AbortSignal
@@ -25,35 +34,48 @@ export interface GroupControl {
 
 /** Options of {@link Batcher}. */
 export interface BatcherOptions {
-  /** Jobs in one prompt at most (1: no batching); read at every hand-over, so it may change (once the workflow is known). */
-  maxBatch(): number
+  /**
+   * Entries in one prompt at most (1: no batching) for the jobs of `job`'s key, or in general without a job; read at
+   * every hand-over, so it may change (once the workflow is known).
+   */
+  maxBatch(job?: BackendJob): number
   /** Prompts in ComfyUI at once at most (one running, the rest queued there). @default 2 */
   depth?: number
   /** Jobs with equal keys may share a prompt. */
   key(job: BackendJob): string
-  /** Runs a group as one prompt; resolves with one image per job, in order. */
-  run(jobs: readonly BackendJob[], control: GroupControl): Promise<BackendImage[]>
+  /** Runs a group as one prompt; resolves with one image per entry, in order. */
+  run(entries: readonly BatchEntry[], control: GroupControl): Promise<BackendImage[]>
 }
 
 interface Member {
   job: BackendJob
-  resolve(image: BackendImage): void
+  /** Image i of the job, once its prompt is done. */
+  images: (BackendImage | undefined)[]
+  /** Images still to come. */
+  missing: number
+  resolve(images: BackendImage[]): void
   reject(error: unknown): void
   settled: boolean
-  group?: Group
+  groups: Set<Group>
   onAbort(): void
 }
 
+interface Entry extends BatchEntry {
+  member: Member
+  /** Which image of its job. */
+  index: number
+}
+
 interface Group {
-  members: Member[]
+  entries: Entry[]
   controller: AbortController
   /** Reached its output node (or settled): no longer holds the GPU. */
   pastGpu: boolean
 }
 
-/** Groups waiting jobs into prompts; see the module comment. */
+/** Groups waiting images into prompts; see the module comment. */
 export class Batcher {
-  private readonly pending: Member[] = []
+  private readonly pending: Entry[] = []
   private readonly groups = new Set<Group>()
   private held = 0
   private flushQueued = false
@@ -82,19 +104,26 @@ export class Batcher {
     return this.held
   }
 
-  /** Runs one job, batched with whatever waits beside it. */
-  run(job: BackendJob): Promise<BackendImage> {
+  /** Runs one job's `num_images` images (seeds `seed + i`), batched with whatever waits beside them. */
+  run(job: BackendJob): Promise<BackendImage[]> {
     if (job.signal.aborted) return Promise.reject(job.signal.reason)
-    return new Promise<BackendImage>((resolve, reject) => {
+    return new Promise<BackendImage[]>((resolve, reject) => {
+      const count = Math.max(1, job.input.num_images)
       const member: Member = {
         job,
+        images: new Array(count).fill(undefined),
+        missing: count,
         settled: false,
-        resolve: (image) => this.settle(member, () => resolve(image)),
+        groups: new Set(),
+        resolve: (images) => this.settle(member, () => resolve(images)),
         reject: (error) => this.settle(member, () => reject(error)),
         onAbort: () => this.cancel(member),
       }
       this.held += 1
-      this.pending.push(member)
+      for (let index = 0; index < count; index += 1) {
+        const input = { ...job.input, seed: job.input.seed + index, num_images: 1 }
+        this.pending.push({ job, input, member, index })
+      }
       job.signal.addEventListener('abort', member.onAbort, { once: true })
       this.queueFlush()
     })
@@ -110,11 +139,13 @@ export class Batcher {
 
   private cancel(member: Member): void {
     const reason = member.job.signal.reason
-    const index = this.pending.indexOf(member)
-    if (index >= 0) this.pending.splice(index, 1)
+    for (let index = this.pending.length - 1; index >= 0; index -= 1) {
+      if (this.pending[index]!.member === member) this.pending.splice(index, 1)
+    }
     member.reject(reason)
-    const group = member.group
-    if (group?.members.every((m) => m.settled)) group.controller.abort(reason)
+    for (const group of member.groups) {
+      if (group.entries.every((entry) => entry.member.settled)) group.controller.abort(reason)
+    }
   }
 
   /** After the current tick: jobs handed over together by one pump of the queue land in one batch. */
@@ -130,22 +161,22 @@ export class Batcher {
   private flush(): void {
     while (this.pending.length > 0 && this.groups.size < this.depth) {
       const key = this.options.key(this.pending[0]!.job)
-      const sameKey = this.pending.filter((m) => this.options.key(m.job) === key)
-      const maxBatch = this.options.maxBatch()
+      const sameKey = this.pending.filter((entry) => this.options.key(entry.job) === key)
+      const maxBatch = this.options.maxBatch(this.pending[0]!.job)
       if (this.gpuBusy() && sameKey.length < maxBatch) return
-      const members = sameKey.slice(0, maxBatch)
-      for (const member of members) this.pending.splice(this.pending.indexOf(member), 1)
-      this.start(members)
+      const entries = sameKey.slice(0, maxBatch)
+      for (const entry of entries) this.pending.splice(this.pending.indexOf(entry), 1)
+      this.start(entries)
     }
   }
 
-  private start(members: Member[]): void {
-    const group: Group = { members, controller: new AbortController(), pastGpu: false }
-    for (const member of members) member.group = group
+  private start(entries: Entry[]): void {
+    const group: Group = { entries, controller: new AbortController(), pastGpu: false }
+    for (const entry of entries) entry.member.groups.add(group)
     this.groups.add(group)
     const control: GroupControl = {
       signal: group.controller.signal,
-      live: () => members.filter((m) => !m.settled).map((m) => m.job),
+      live: () => [...new Set(entries.filter((entry) => !entry.member.settled).map((entry) => entry.job))],
       outputReached: () => {
         if (group.pastGpu) return
         group.pastGpu = true
@@ -155,26 +186,28 @@ export class Batcher {
     const done = () => {
       group.pastGpu = true
       this.groups.delete(group)
+      for (const entry of entries) entry.member.groups.delete(group)
       this.queueFlush()
     }
-    this.options
-      .run(
-        members.map((m) => m.job),
-        control,
-      )
-      .then(
-        (images) => {
-          done()
-          members.forEach((member, index) => {
-            const image = images[index]
-            if (image) member.resolve(image)
-            else member.reject(new Error(`the batch returned ${images.length} images for ${members.length} jobs`))
-          })
-        },
-        (error: unknown) => {
-          done()
-          for (const member of members) member.reject(member.job.signal.aborted ? member.job.signal.reason : error)
-        },
-      )
+    this.options.run(entries, control).then(
+      (images) => {
+        done()
+        entries.forEach((entry, index) => {
+          const { member } = entry
+          const image = images[index]
+          if (!image) {
+            member.reject(new Error(`the batch returned ${images.length} images for ${entries.length} entries`))
+            return
+          }
+          member.images[entry.index] = image
+          member.missing -= 1
+          if (member.missing === 0) member.resolve(member.images as BackendImage[])
+        })
+      },
+      (error: unknown) => {
+        done()
+        for (const { member } of entries) member.reject(member.job.signal.aborted ? member.job.signal.reason : error)
+      },
+    )
   }
 }

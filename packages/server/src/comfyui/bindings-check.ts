@@ -11,7 +11,7 @@ import type { InputSpec, NodeInfo } from './protocol.js'
 import { type BindableField, type Binding, type Workflow, WorkflowError, type WorkflowFiles } from './workflow.js'
 
 interface FieldSpec {
-  kind: 'STRING' | 'INT' | 'FORMAT'
+  kind: 'STRING' | 'INT' | 'FLOAT' | 'FORMAT'
   required: boolean
   /** The values the API can send (openapi/genimage.yaml). */
   range?: readonly [number, number]
@@ -26,6 +26,8 @@ export const FIELD_SPECS: Record<BindableField, FieldSpec> = {
   num_inference_steps: { kind: 'INT', required: true, range: [1, 4] },
   seed: { kind: 'INT', required: true, range: [0, MAX_SEED] },
   output_format: { kind: 'FORMAT', required: false },
+  image: { kind: 'STRING', required: false },
+  strength: { kind: 'FLOAT', required: false, range: [0, 1] },
 }
 
 const FORMATS: readonly OutputFormat[] = ['png', 'jpeg', 'webp']
@@ -107,7 +109,7 @@ export async function checkWorkflow(files: WorkflowFiles, lookup: NodeInfoLookup
     }
   }
 
-  problems.push(...extraInputBindingProblems(files.inputs, graph, (className) => infos.get(className)))
+  problems.push(...extraInputBindingProblems(files.inputs, files.bindings, graph, (className) => infos.get(className)))
 
   // Constant choices (checkpoint names, samplers) must be among ComfyUI's: catches a missing model at startup.
   for (const [id, node] of Object.entries(graph)) {

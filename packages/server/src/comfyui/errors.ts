@@ -64,6 +64,11 @@ export class ComfyExecutionError extends Error {
   get isOutOfMemory(): boolean {
     return isOutOfMemory(this.data)
   }
+
+  /** True when the image-to-image input did not decode (GenimageLoadImage's ValueError): the caller's image. */
+  get isUnreadableInput(): boolean {
+    return this.data.node_type === 'GenimageLoadImage' && this.data.exception_type === 'ValueError'
+  }
 }
 
 /** The prompt was interrupted by somebody else (`execution_interrupted` the bridge did not ask for). */
@@ -123,7 +128,9 @@ function describeRejection(
 export function toBackendError(error: unknown): BackendError {
   if (error instanceof BackendError) return error
   let kind: BackendErrorKind = 'execution_failed'
-  if (error instanceof ComfyExecutionError) kind = error.isOutOfMemory ? 'out_of_memory' : 'execution_failed'
+  if (error instanceof ComfyExecutionError) {
+    kind = error.isOutOfMemory ? 'out_of_memory' : error.isUnreadableInput ? 'invalid_input' : 'execution_failed'
+  }
   else if (error instanceof ComfyPromptRejectedError) kind = error.isInvalidValue ? 'invalid_input' : 'execution_failed'
   else if (
     error instanceof ComfyInterruptedError ||

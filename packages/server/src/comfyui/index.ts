@@ -7,7 +7,7 @@
 // The backend
 export type { ComfyBackend, ComfyBackendOptions, WarmSize } from './backend.js'
 export { createComfyBackend, DEFAULT_WARM_SIZES, DEFAULT_WARMUP } from './backend.js'
-export type { BatcherOptions, GroupControl } from './batcher.js'
+export type { BatchEntry, BatcherOptions, GroupControl } from './batcher.js'
 export { Batcher } from './batcher.js'
 export type { NodeInfoLookup } from './bindings-check.js'
 export { checkWorkflow, FIELD_SPECS } from './bindings-check.js'

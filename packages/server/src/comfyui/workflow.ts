@@ -6,11 +6,15 @@
  */
 import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import type { OutputFormat, ResolvedGenerateRequest } from '@genimage/core'
+import { type OutputFormat, type ResolvedGenerateRequest, samplingSteps } from '@genimage/core'
 import { bindExtraInputs, type ExtraInput, parseExtraInputs } from './extra-inputs.js'
 import type { ComfyGraph } from './protocol.js'
 
-/** Request fields a workflow can bind. */
+/**
+ * Request fields a workflow can bind. An image-to-image workflow also binds `image` (the input picture, base64) and
+ * `strength` (the sampler's denoise); its `num_inference_steps` gets the steps actually sampled,
+ * `floor(strength × num_inference_steps)`.
+ */
 export type BindableField =
   | 'prompt'
   | 'negative_prompt'
@@ -19,6 +23,8 @@ export type BindableField =
   | 'num_inference_steps'
   | 'seed'
   | 'output_format'
+  | 'image'
+  | 'strength'
 
 /** A binding: the node id and the input name a request field is written to. */
 export type Binding = readonly [nodeId: string, inputName: string]
@@ -122,16 +128,25 @@ export function defaultWorkflowDir(name = 'sdxl-turbo'): string {
   return decodeURIComponent((here.pathname.includes('/src/') ? fromSource : fromDist).pathname)
 }
 
+/** The value a bound field gets: the request's, the sampled step count, or the input picture's base64. */
+function boundValue(field: BindableField, input: ResolvedGenerateRequest, image: string | undefined): unknown {
+  if (field === 'image') return image
+  if (field === 'num_inference_steps') return samplingSteps(input)
+  return input[field]
+}
+
 /**
- * Fills a copy of the workflow's graph with a request's values.
+ * Fills a copy of the workflow's graph with a request's values (and, for image-to-image, the input picture as
+ * base64).
  * @example
  * const graph = buildGraph(workflow, { prompt: 'a fox', width: 512, height: 512, seed: 1, … })
  */
-export function buildGraph(workflow: Workflow, input: ResolvedGenerateRequest): ComfyGraph {
+export function buildGraph(workflow: Workflow, input: ResolvedGenerateRequest, image?: string): ComfyGraph {
   const graph = structuredClone(workflow.graph)
   for (const [field, binding] of Object.entries(workflow.bindings) as [BindableField, Binding][]) {
     const node = graph[binding[0]]
-    if (node) node.inputs[binding[1]] = input[field]
+    const value = boundValue(field, input, image)
+    if (node && value !== undefined) node.inputs[binding[1]] = value
   }
   bindExtraInputs(graph, workflow.inputs, input.extra)
   return graph
@@ -172,8 +187,10 @@ export interface BatchPlan {
   textNodes: Partial<Record<'prompt' | 'negative_prompt', string>>
   /** The SamplerCustom node of `seed`, becoming a GenimageBatchSampler. */
   samplerNode: string
-  /** The node of `width` whose `batch_size` is the number of requests (EmptyLatentImage). */
+  /** The node feeding the sampler's latent, whose `batchInput` is the number of images. */
   latentNode: string
+  /** `batch_size` (EmptyLatentImage) or `amount` (RepeatLatentBatch, image-to-image). */
+  batchInput: 'batch_size' | 'amount'
 }
 
 /** Classes a batched prompt needs in ComfyUI (our custom nodes). */
@@ -181,7 +198,8 @@ export const BATCH_CLASSES: readonly string[] = ['GenimageBatchTextEncode', 'Gen
 
 /**
  * How to batch requests in this workflow, or why not: the prompts must go through CLIPTextEncode, the seed through
- * SamplerCustom, the latent must have a `batch_size`, and the output node must be GenimageOutput (one frame per image).
+ * SamplerCustom, the sampler's latent must come from a node with a `batch_size` (EmptyLatentImage) or an `amount`
+ * (RepeatLatentBatch), and the output node must be GenimageOutput (one frame per image).
  * @example const plan = batchPlan(workflow); if (typeof plan === 'string') log(`no batching: ${plan}`)
  */
 export function batchPlan(workflow: Workflow): BatchPlan | string {
@@ -202,24 +220,35 @@ export function batchPlan(workflow: Workflow): BatchPlan | string {
   if (seed?.node?.class_type !== 'SamplerCustom' || seed.input !== 'noise_seed') {
     return 'seed is not bound to a SamplerCustom noise_seed'
   }
-  const width = nodeOf('width')
-  if (!width?.node || !('batch_size' in width.node.inputs)) return 'the node of width has no batch_size'
+  const link = seed.node.inputs['latent_image']
+  const latentNode = Array.isArray(link) ? String(link[0]) : ''
+  const latent = workflow.graph[latentNode]
+  const batchInput = !latent
+    ? undefined
+    : 'batch_size' in latent.inputs
+      ? 'batch_size'
+      : latent.class_type === 'RepeatLatentBatch'
+        ? 'amount'
+        : undefined
+  if (!batchInput)
+    return 'the latent of the sampler has no batch_size (EmptyLatentImage) nor amount (RepeatLatentBatch)'
   if (workflow.graph[workflow.outputNode]?.class_type !== 'GenimageOutput')
     return 'the output node is not GenimageOutput'
-  return { textNodes, samplerNode: seed.id, latentNode: width.id }
+  return { textNodes, samplerNode: seed.id, latentNode, batchInput }
 }
 
 /**
- * One prompt for several requests of the same size, steps and format: per-request texts and seeds, latent batch
- * of `inputs.length`; the output node sends image i for request i.
+ * One prompt for several images of the same size, steps and format (and input picture, for image-to-image):
+ * per-image texts and seeds, latent batch of `inputs.length`; the output node sends image i for input i.
  * @example const graph = buildBatchGraph(workflow, plan, [a.input, b.input])
  */
 export function buildBatchGraph(
   workflow: Workflow,
   plan: BatchPlan,
   inputs: readonly ResolvedGenerateRequest[],
+  image?: string,
 ): ComfyGraph {
-  const graph = buildGraph(workflow, inputs[0]!)
+  const graph = buildGraph(workflow, inputs[0]!, image)
   for (const [field, id] of Object.entries(plan.textNodes) as ['prompt' | 'negative_prompt', string][]) {
     const node = graph[id]!
     graph[id] = {
@@ -235,6 +264,6 @@ export function buildBatchGraph(
     class_type: 'GenimageBatchSampler',
     inputs: { ...samplerInputs, seeds: JSON.stringify(inputs.map((input) => input.seed)) },
   }
-  graph[plan.latentNode]!.inputs['batch_size'] = inputs.length
+  graph[plan.latentNode]!.inputs[plan.batchInput] = inputs.length
   return graph
 }

@@ -19,6 +19,7 @@ import type {
   QueueHealth,
   SubmitRequest,
 } from '../port.js'
+import { samplingSteps } from '../../validation/generate-request.js'
 import { runJob } from '../runner.js'
 import { IdempotencyLedger } from './idempotency-ledger.js'
 
@@ -182,7 +183,7 @@ export class MemoryJobQueue implements JobQueue {
       owner,
       input,
       state: 'IN_QUEUE',
-      progress: { step: 0, total_steps: input.num_inference_steps },
+      progress: { step: 0, total_steps: samplingSteps(input) },
       logs: [],
       attempts: 0,
       acceptedAt: this.#now(),

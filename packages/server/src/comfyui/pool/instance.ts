@@ -5,7 +5,7 @@
  * supervisor's own restart, and the instance then gives up the jobs it was running so the pool can move them.
  * @module
  */
-import type { BackendImage, BackendJob, BackendState } from '@genimage/core'
+import type { BackendJob, BackendResult, BackendState } from '@genimage/core'
 import { type Logger, pino } from 'pino'
 import { Emitter } from '../../supervisor/emitter.js'
 import { type ComfySupervisor, type ComfySupervisorOptions, createComfySupervisor } from '../../supervisor/index.js'
@@ -60,7 +60,7 @@ export interface ComfyInstance {
    * Runs one job. Rejects with {@link InstanceLostError} when the instance goes down under the job (the job was not
    * finished: run it elsewhere), with the job signal's reason when that aborts, else with a `BackendError`.
    */
-  run(job: BackendJob): Promise<BackendImage>
+  run(job: BackendJob): Promise<BackendResult>
   /** True while it runs the job with this request id. */
   hasJob(jobId: string): boolean
   /** Gives up its jobs and replaces its ComfyUI process (a job hung on it, or its bridge found it stuck). */
@@ -177,7 +177,7 @@ class Instance extends Emitter<ComfyInstanceEvents> implements ComfyInstance {
     if (this.#state === 'warming_up') this.#setState('ready')
   }
 
-  async run(job: BackendJob): Promise<BackendImage> {
+  async run(job: BackendJob): Promise<BackendResult> {
     job.signal.throwIfAborted()
     const attempt = new AbortController()
     const onAbort = (): void => attempt.abort(job.signal.reason)
@@ -187,6 +187,7 @@ class Instance extends Emitter<ComfyInstanceEvents> implements ComfyInstance {
       return await this.#backend.run({
         id: job.id,
         input: job.input,
+        ...(job.inputImage ? { inputImage: job.inputImage } : {}),
         signal: attempt.signal,
         reportProgress: (step, totalSteps) => job.reportProgress(step, totalSteps),
         log: (message, level) => job.log(message, level),

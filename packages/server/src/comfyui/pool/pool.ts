@@ -7,7 +7,7 @@
 import {
   type Backend,
   BackendError,
-  type BackendImage,
+  type BackendResult,
   type BackendJob,
   type BackendState,
   type Counter,
@@ -125,14 +125,14 @@ class Pool implements ComfyPool {
     }
   }
 
-  async run(job: BackendJob): Promise<BackendImage> {
+  async run(job: BackendJob): Promise<BackendResult> {
     let moves = 0
     for (;;) {
       const instance = await this.#acquire(job, moves > 0)
       try {
-        const image = await instance.run(job)
+        const result = await instance.run(job)
         this.#count(instance, 'succeeded')
-        return image
+        return result
       } catch (error) {
         if (job.signal.aborted) {
           this.#count(instance, 'aborted')

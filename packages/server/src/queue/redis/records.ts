@@ -1,13 +1,14 @@
-import type {
-  JobError,
-  JobImage,
-  JobOwner,
-  JobRecord,
-  JobWebhook,
-  LogLine,
-  Progress,
-  ResolvedGenerateRequest,
-  Timings,
+import {
+  type JobError,
+  type JobImage,
+  type JobOwner,
+  type JobRecord,
+  type JobWebhook,
+  type LogLine,
+  type Progress,
+  type ResolvedGenerateRequest,
+  samplingSteps,
+  type Timings,
 } from '@genimage/core'
 import type { RawJob } from './scripts.js'
 
@@ -32,9 +33,14 @@ export interface ProgressData extends Progress {
   logs: LogLine[]
 }
 
-/** What a succeeded BullMQ job returns: the stored image (bytes in the store) and the worker-side timings. */
+/**
+ * What a succeeded BullMQ job returns: the stored images (bytes in the store) and the worker-side timings. Results
+ * written before `num_images` existed carry one `image` instead; they read as `images: [image]`.
+ */
 export interface ResultData extends RunSpan {
-  image: JobImage
+  images: JobImage[]
+  /** The one image of a result written by an older worker. */
+  image?: JobImage
   timings: Pick<Timings, 'inference_ms' | 'encode_ms'>
 }
 
@@ -88,7 +94,7 @@ export function recordOf(raw: RawJob | undefined, id: string, owner: JobOwner): 
   const data = parse<JobData>(raw.data)
   if (!data || data.owner !== owner) return undefined
   const acceptedAt = data.acceptedAt ?? Number(raw.timestamp)
-  const totalSteps = data.input.num_inference_steps
+  const totalSteps = samplingSteps(data.input)
   const reported = parse<ProgressData>(raw.progress)
   const progress: Progress = reported
     ? { step: reported.step, total_steps: reported.total_steps }
@@ -115,14 +121,14 @@ export function recordOf(raw: RawJob | undefined, id: string, owner: JobOwner): 
  * @example succeededRecord(running, JSON.parse(returnvalue))
  */
 export function succeededRecord(record: JobRecord, result: ResultData, finishedOn = result.finishedAt): JobRecord {
-  const totalSteps = record.input.num_inference_steps
+  const totalSteps = samplingSteps(record.input)
   return {
     ...record,
     progress: { step: totalSteps, total_steps: totalSteps },
     state: 'COMPLETED',
     queuePosition: 0,
     outcome: 'succeeded',
-    image: result.image,
+    images: result.images ?? (result.image ? [result.image] : []),
     timings: timingsOf(record.acceptedAt, result.startedAt, result.finishedAt ?? finishedOn, result.timings),
     finishedAt: result.finishedAt ?? finishedOn,
   }

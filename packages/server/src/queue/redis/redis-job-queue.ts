@@ -13,6 +13,7 @@ import {
   type QueueHealth,
   queueErrors,
   type SubmitRequest,
+  samplingSteps,
 } from '@genimage/core'
 import { Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -205,7 +206,7 @@ export class RedisJobQueue implements JobQueue {
           input,
           state: 'IN_QUEUE',
           queuePosition: waiting,
-          progress: { step: 0, total_steps: input.num_inference_steps },
+          progress: { step: 0, total_steps: samplingSteps(input) },
           logs: [],
           acceptedAt: data.acceptedAt,
           ...webhook,

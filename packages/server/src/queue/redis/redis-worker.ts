@@ -9,6 +9,7 @@ import {
   jobErrors,
   MetricsRegistry,
   runJob,
+  samplingSteps,
 } from '@genimage/core'
 import { type Job, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -383,7 +384,7 @@ export class RedisQueueWorker {
   async #process(job: Job<JobData, ResultData>, signal: AbortSignal): Promise<ResultData> {
     const id = job.id!
     const { input } = job.data
-    const progress: ProgressData = { step: 0, total_steps: input.num_inference_steps, logs: [] }
+    const progress: ProgressData = { step: 0, total_steps: samplingSteps(input), logs: [] }
     // Progress updates are chained (in order) and coalesced (the newest wins while one is in flight).
     let reported: Promise<unknown> = Promise.resolve()
     let queued = false
@@ -412,7 +413,7 @@ export class RedisQueueWorker {
       }
       startedAt = this.#now()
       this.#queueWait.observe(Math.max(0, startedAt - job.data.acceptedAt) / 1000)
-      const { image, timings } = await runJob({
+      const { images, timings } = await runJob({
         backend: this.#options.backend,
         store: this.#options.store,
         job: { id, input },
@@ -435,7 +436,7 @@ export class RedisQueueWorker {
       this.#inference.observe((finishedAt - startedAt) / 1000)
       this.#jobsTotal.inc({ outcome: 'succeeded' })
       this.#options.onJobFinished?.({ id, attempt: job.attemptsStarted })
-      return { image, timings, startedAt, finishedAt }
+      return { images, timings, startedAt, finishedAt }
     } catch (thrown) {
       const error = jobErrorOf(thrown)
       const failure: FailureData = { error, finishedAt: this.#now(), ...(startedAt === undefined ? {} : { startedAt }) }
