@@ -42,6 +42,7 @@ export function createBackendFromConfig(
   const workflowDir = config.workflow
   const comfyOptions = {
     workflowDir,
+    ...(config.img2imgWorkflow ? { imageToImageWorkflowDir: config.img2imgWorkflow } : {}),
     fastPath: config.fastPath,
     maxBatch: config.maxBatch,
     warmSizes: config.warmSizes,

@@ -139,7 +139,24 @@ export const OPTIONS = [
   option('MAX_BODY_BYTES', integer(1024, 64 * 1024 * 1024), {
     group: HTTP,
     default: 65_536,
-    description: 'Largest request body; larger ones get 413.',
+    description:
+      'Largest request body; larger ones get 413. POST /generate and /queue/generate add room for a base64 image_url: MAX_BODY_BYTES + ceil(4/3 × IMAGE_URL_MAX_BYTES).',
+  }),
+  option('IMAGE_URL_MAX_BYTES', integer(0, 64 * MIB), {
+    group: HTTP,
+    default: 4 * MIB,
+    description: 'Largest image_url picture (image-to-image), in decoded bytes; larger ones get 422.',
+  }),
+  option('IMAGE_URL_MAX_SIDE', integer(1, 16_384), {
+    group: HTTP,
+    default: 4096,
+    description: 'Largest width and height of an image_url picture, read from its header; larger ones get 422.',
+  }),
+  option('IMAGE_URL_ALLOWED_HOSTS', list(), {
+    group: HTTP,
+    default: [],
+    description:
+      'Hosts whose http(s) image_url the server fetches (exact name, .example.com with subdomains), public addresses only; other remote URLs get 422. Its own /files/ URLs and data: URIs need no entry.',
   }),
   option('SHUTDOWN_GRACE_MS', integer(0, 600_000), {
     group: HTTP,
@@ -246,7 +263,14 @@ export const OPTIONS = [
   option('WORKFLOW', existingDirectory(), {
     group: COMFY,
     defaultText: '(built-in sdxl-turbo)',
-    description: 'Workflow directory (workflow.json + bindings) to use instead of the built-in one.',
+    description:
+      'Workflow directory (workflow.json + bindings.json, whose "inputs" add request fields) to use instead of the built-in one.',
+  }),
+  option('IMG2IMG_WORKFLOW', existingDirectory(), {
+    group: COMFY,
+    defaultText: '(built-in sdxl-turbo-img2img)',
+    description:
+      'Workflow directory for image-to-image requests (binds image and strength too) instead of the built-in one.',
   }),
   option('FAST_PATH', boolean(), {
     group: COMFY,

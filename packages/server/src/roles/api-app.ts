@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { declaredInputs, defaultWorkflowDir, WorkflowError } from '../comfyui/index.js'
 import { ConfigError, type ServerConfig } from '../config/index.js'
 import { registerScalarBundle } from '../docs/scalar-bundle.js'
+import { createRemoteImageFetcher } from '../input-image/remote.js'
 import { findPlaygroundDir, registerPlayground } from '../playground/index.js'
 import { webhookAcceptance } from '../webhooks/setup.js'
 
@@ -20,6 +21,12 @@ export function createApiApp(
     ...parts,
     apiKeys: config.apiKeys,
     maxBodyBytes: config.maxBodyBytes,
+    inputImages: {
+      maxBytes: config.imageUrlMaxBytes,
+      maxSide: config.imageUrlMaxSide,
+      allowedHosts: config.imageUrlAllowedHosts,
+      fetchRemote: createRemoteImageFetcher(),
+    },
     publicBaseUrl: config.publicBaseUrl,
     allowedHosts: config.allowedHosts,
     webhooks: webhookAcceptance(config),
