@@ -13,6 +13,8 @@ export interface GuardedRequestOptions {
   timeoutMs?: number
   /** Largest answer body read; a longer one fails the request. @default 1048576 (1 MiB) */
   maxResponseBytes?: number
+  /** `false`: resolve with the status and headers as soon as they arrive, with an empty body (never read). @default true */
+  readBody?: boolean
 }
 
 /** The answer of a {@link guardedRequest}: any status, 3xx included (redirects are never followed). */
@@ -57,6 +59,12 @@ export function guardedRequest(
     }
     outgoing.on('error', fail)
     outgoing.on('response', (incoming) => {
+      if (options.readBody === false) {
+        clearTimeout(timer)
+        incoming.destroy()
+        resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: new Uint8Array() })
+        return
+      }
       const chunks: Buffer[] = []
       let received = 0
       incoming.on('data', (chunk: Buffer) => {

@@ -90,7 +90,9 @@ describe('guardedRequest', () => {
     expect(new TextDecoder().decode(answer.body)).toBe('ok')
     const redirect = await guardedRequest(guard, new URL(`http://localhost:${port}/redirect`), { method: 'POST' })
     expect(redirect.status).toBe(302)
-    expect(received).toEqual(['POST /hook', 'POST /redirect'])
+    const unread = await guardedRequest(guard, new URL(`http://localhost:${port}/hook`), { readBody: false })
+    expect([unread.status, unread.body.length]).toEqual([200, 0])
+    expect(received).toEqual(['POST /hook', 'POST /redirect', 'GET /hook'])
   })
 
   it('refuses schemes other than http and https', async () => {

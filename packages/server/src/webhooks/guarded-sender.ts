@@ -28,7 +28,7 @@ export function createGuardedWebhookSender(options: GuardedWebhookSenderOptions)
         headers: { ...headers, 'user-agent': 'genimage-webhooks' },
         body: delivery.body,
         timeoutMs,
-        maxResponseBytes: 65_536,
+        readBody: false,
       })
       if (status >= 200 && status < 300) return { ok: true, status }
       const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : ''
