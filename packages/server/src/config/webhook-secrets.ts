@@ -4,7 +4,7 @@ import type { OptionType } from './types.js'
 /**
  * `WEBHOOK_SECRETS`: comma-separated signing secrets, each `whsec_<base64>` (Standard Webhooks) or a raw string of at
  * least 16 characters; a `whsec_` secret that is not base64 is a config error.
- * @example webhookSecrets().parse('whsec_c2VjcmV0c2VjcmV0c2VjcmV0,old-raw-secret-123') // two secrets
+ * @example webhookSecrets().parse('whsec_c2VjcmV0c2VjcmV0c2VjcmV0,old-raw-secret-123', { cwd: '.' }) // two secrets
  */
 export function webhookSecrets(): OptionType<string[]> {
   return {
