@@ -1,7 +1,7 @@
 import { verifyWebhook } from '@genimage/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { asRaw, startReceiver, type WebhookReceiver } from '../webhooks/receiver.js'
-import { dataUriBytes, decodeImage } from './images.js'
+import { dataUriBytes, decodeImage, meanPixelDifference, noisePng, solidPng } from './images.js'
 import type { ContractTarget, RunningTarget, TargetOptions } from './target.js'
 
 /** Prompts differ per test so no target can answer from a cache. */
@@ -210,8 +210,8 @@ export function defineContractSuite(target: ContractTarget): void {
           expect(((await response.json()) as { detail: string }).detail).toMatch(/application\/json/)
         })
 
-        it('answers 413 for a body over the limit', async () => {
-          const response = await api().generate({ prompt: 'x', padding: 'y'.repeat(70_000) })
+        it('answers 413 for a body over the limit (64 KiB plus room for a base64 image_url of 4 MiB)', async () => {
+          const response = await api().generate({ prompt: 'x', padding: 'y'.repeat(5_700_000) })
           expect(response.status).toBe(413)
         })
 
@@ -248,6 +248,134 @@ export function defineContractSuite(target: ContractTarget): void {
         it('answers 404 for a well-formed key that is not stored', async () => {
           const response = await api().request('/files/0123456789abcdef0123456789abcdef.png')
           expect(response.status).toBe(404)
+        })
+      })
+    })
+
+    describe('num_images and image-to-image', () => {
+      withTarget(target, {}, (api) => {
+        const json = async (response: Response): Promise<Record<string, any>> => {
+          expect(response.status, await response.clone().text()).toBe(200)
+          return (await response.json()) as Record<string, any>
+        }
+        const fetchBytes = async (url: string): Promise<Uint8Array> => {
+          const response = await api().request(url)
+          expect(response.status).toBe(200)
+          return new Uint8Array(await response.arrayBuffer())
+        }
+        const expect422 = async (response: Response, field: string, msg?: RegExp) => {
+          expect(response.status).toBe(422)
+          const { detail } = (await response.json()) as { detail: { loc: unknown[]; msg: string }[] }
+          expect(detail).toContainEqual(expect.objectContaining({ loc: ['body', field] }))
+          if (msg) expect(detail.find((issue) => issue.loc[1] === field)!.msg).toMatch(msg)
+        }
+
+        it('answers num_images 1 with one image in images, the same as image', async () => {
+          const body = await json(
+            await api().generate({ prompt: prompt('one'), num_images: 1, width: 256, height: 256 }),
+          )
+          expect(body.images).toEqual([body.image])
+        })
+
+        it('makes num_images 4 distinct fetchable images, image i being the image of seed + i', async () => {
+          const request = { prompt: prompt('four'), seed: 40, width: 256, height: 256, num_inference_steps: 2 }
+          const body = await json(await api().generate({ ...request, num_images: 4 }))
+          expect(body.seed).toBe(40)
+          expect(body.images).toHaveLength(4)
+          expect(body.image).toEqual(body.images[0])
+          expect(new Set(body.images.map((image: { url: string }) => image.url)).size).toBe(4)
+          for (const [i, image] of (body.images as Record<string, any>[]).entries()) {
+            const bytes = await fetchBytes(image.url)
+            expect(bytes.byteLength).toBe(image.file_size)
+            expect(await decodeImage(bytes)).toEqual({ format: 'png', width: 256, height: 256 })
+            const alone = await json(await api().generate({ ...request, seed: 40 + i }))
+            // Batched and alone differ at most by the rounding of batched GPU kernels (exact on CPU backends).
+            expect(await meanPixelDifference(bytes, await fetchBytes(alone.image.url))).toBeLessThan(2)
+          }
+        })
+
+        it('answers num_images through the queue and as data URIs with sync_mode', async () => {
+          const { request_id, response_url } = (await (
+            await api().submit({ prompt: prompt('queued four'), num_images: 3, width: 256, height: 256 })
+          ).json()) as Record<string, string>
+          expect(await api().waitForCompletion(request_id!)).toMatchObject({ outcome: 'succeeded' })
+          const queued = await json(await api().request(response_url!))
+          expect(queued.images).toHaveLength(3)
+          const sync = await json(
+            await api().generate({
+              prompt: prompt('sync two'),
+              num_images: 2,
+              sync_mode: true,
+              width: 256,
+              height: 256,
+            }),
+          )
+          expect(sync.images).toHaveLength(2)
+          for (const image of sync.images as { url: string; file_size: number }[]) {
+            const { contentType, bytes } = dataUriBytes(image.url)
+            expect(contentType).toBe('image/png')
+            expect(bytes.byteLength).toBe(image.file_size)
+          }
+        })
+
+        it('starts from a data URI: the image depends on the input and differs from text-to-image', async () => {
+          const request = { prompt: prompt('img2img'), seed: 9, width: 256, height: 256, num_inference_steps: 2 }
+          const red = await json(await api().generate({ ...request, image_url: await solidPng(64, 48, [220, 30, 40]) }))
+          expect(red.image).toMatchObject({ width: 256, height: 256 })
+          const redBytes = await fetchBytes(red.image.url)
+          expect(await decodeImage(redBytes)).toEqual({ format: 'png', width: 256, height: 256 })
+          const blue = await json(
+            await api().generate({ ...request, image_url: await solidPng(64, 48, [20, 40, 230]) }),
+          )
+          const textOnly = await json(await api().generate(request))
+          expect(await meanPixelDifference(redBytes, await fetchBytes(blue.image.url))).toBeGreaterThan(1)
+          expect(await meanPixelDifference(redBytes, await fetchBytes(textOnly.image.url))).toBeGreaterThan(1)
+        })
+
+        it("starts from this server's own /files/ URL of a previous result, and from a picture over 64 KiB", async () => {
+          const first = await json(await api().generate({ prompt: prompt('source'), seed: 3, width: 256, height: 256 }))
+          const request = { prompt: prompt('from a file'), seed: 3, width: 256, height: 256, strength: 0.75 }
+          const fromFile = await json(await api().generate({ ...request, image_url: first.image.url, num_images: 2 }))
+          expect(fromFile.images).toHaveLength(2)
+          const textOnly = await json(
+            await api().generate({ prompt: request.prompt, seed: 3, width: 256, height: 256 }),
+          )
+          const bytes = await fetchBytes(fromFile.image.url)
+          expect(await meanPixelDifference(bytes, await fetchBytes(textOnly.image.url))).toBeGreaterThan(1)
+          const big = await noisePng(200, 200)
+          expect(big.length).toBeGreaterThan(100_000)
+          await json(await api().generate({ ...request, image_url: big }))
+        })
+
+        it('applies the strength rules: strength only with image_url, strength × steps ≥ 1, steps defaulted', async () => {
+          const image_url = await solidPng(32, 32, [10, 200, 90])
+          await expect422(await api().generate({ prompt: prompt('no image'), strength: 0.5 }), 'strength')
+          await expect422(
+            await api().submit({ prompt: prompt('product'), image_url, strength: 0.3, num_inference_steps: 3 }),
+            'strength',
+            /strength × num_inference_steps/,
+          )
+          // Without num_inference_steps, strength 0.25 needs 4 steps (allowed) and 0.2 needs 5 (over the maximum).
+          await json(
+            await api().generate({ prompt: prompt('quarter'), image_url, strength: 0.25, width: 256, height: 256 }),
+          )
+          await expect422(await api().generate({ prompt: prompt('fifth'), image_url, strength: 0.2 }), 'strength')
+        })
+
+        it.each([
+          ['bad base64', 'data:image/png;base64,iVBORw0KGgo!!!!', /base64/],
+          [
+            'wrong magic bytes',
+            `data:image/png;base64,${Buffer.from('GIF89a, not a PNG').toString('base64')}`,
+            /magic/,
+          ],
+          ['an own /files/ URL of an unknown key', '/files/0123456789abcdef0123456789abcdef.png', /no file/],
+          ['a remote URL that is not allowlisted', 'https://images.example.com/fox.png', /not allowlisted/],
+        ])('refuses %s with 422 at body.image_url', async (_, url, msg) => {
+          const image_url = url.startsWith('/') ? `${api().target.baseUrl}${url}` : url
+          for (const send of [api().generate, api().submit]) {
+            await expect422(await send({ prompt: prompt('bad image'), image_url }), 'image_url', msg)
+          }
         })
       })
     })
