@@ -12,9 +12,11 @@ import type { GenerateRequest, GenerateResponse, WithRequestId } from './types.j
  */
 export interface GenimageClient {
   /**
-   * Generates an image and waits for it (`POST /generate`). Retried safely: every attempt sends the same
-   * `Idempotency-Key`, so the server generates once.
+   * Generates an image and waits for it (`POST /generate`); with `num_images` the answer's `images` holds them all
+   * (`image` is the first), with `image_url` it starts from that picture. Retried safely: every attempt sends the
+   * same `Idempotency-Key`, so the server generates once.
    * @example const { image, seed, requestId } = await client.generate({ prompt: 'a red fox in the snow', seed: 42 })
+   * @example const { images } = await client.generate({ prompt: 'a red fox', num_images: 4 }) // seeds seed … seed + 3
    */
   generate(input: GenerateRequest, options?: PostOptions): Promise<WithRequestId<GenerateResponse>>
   /** The queue API: submit, status, result, cancel. */

@@ -59,16 +59,19 @@ export function eventStream(chunks: string[], end?: Error | (() => void)): Respo
   return new Response(body, { headers: { 'content-type': 'text/event-stream', 'x-request-id': 'stream-1' } })
 }
 
+const GENERATED_IMAGE = {
+  url: 'http://localhost:8787/files/abc.png',
+  content_type: 'image/png',
+  file_name: 'abc.png',
+  file_size: 12043,
+  width: 512,
+  height: 512,
+} as const
+
 /** A generate response as the contract shapes it. */
 export const generated = {
-  image: {
-    url: 'http://localhost:8787/files/abc.png',
-    content_type: 'image/png',
-    file_name: 'abc.png',
-    file_size: 12043,
-    width: 512,
-    height: 512,
-  },
+  image: GENERATED_IMAGE,
+  images: [GENERATED_IMAGE],
   seed: 42,
   timings: { queue_ms: 0.4, inference_ms: 96.2, encode_ms: 1.3, total_ms: 98.7 },
 } as const

@@ -68,6 +68,38 @@ describe('manual mode', () => {
   })
 })
 
+describe('num_images and image-to-image', () => {
+  // A 1×1 PNG (red), as a browser's FileReader would give it for an uploaded picture.
+  const PIXEL =
+    'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC'
+
+  it('steps one job of num_images 3 and completes it with three stored images', async () => {
+    const id = await submit({ prompt: 'three', num_images: 3, num_inference_steps: 2 })
+    await genimage.controls.waitForHeld()
+    expect(await status(id)).toMatchObject({ status: 'IN_PROGRESS', progress: { step: 0, total_steps: 2 } })
+    await genimage.controls.finish()
+    const result = (await (await fetch(`${baseUrl}/queue/requests/${id}`)).json()) as Record<string, any>
+    expect(result.images).toHaveLength(3)
+    expect(result.image).toEqual(result.images[0])
+    for (const image of result.images) expect((await fetch(image.url)).status).toBe(200)
+  })
+
+  it('answers image-to-image from an uploaded picture, stepping floor(strength × steps)', async () => {
+    const id = await submit({ prompt: 'from a picture', image_url: PIXEL, strength: 0.5, num_inference_steps: 4 })
+    await genimage.controls.waitForHeld()
+    expect(await status(id)).toMatchObject({ progress: { step: 0, total_steps: 2 } })
+    await genimage.controls.finish()
+    const result = (await (await fetch(`${baseUrl}/queue/requests/${id}`)).json()) as Record<string, any>
+    expect(result.image).toMatchObject({ width: 512, height: 512, content_type: 'image/png' })
+  })
+
+  it('answers 422 at body.image_url for a picture that is not one', async () => {
+    const response = await post('/generate', { prompt: 'broken', image_url: 'data:image/png;base64,AAAA' })
+    expect(response.status).toBe(422)
+    expect(await response.json()).toMatchObject({ detail: [{ loc: ['body', 'image_url'] }] })
+  })
+})
+
 describe('scenarios', () => {
   it('validationError answers exactly what the validator says about the overridden request', async () => {
     server.use(...genimage.scenarios.validationError({ height: 100 }))
