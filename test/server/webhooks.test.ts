@@ -2,7 +2,7 @@ import { verifyWebhook, type WebhookPayload } from '@genimage/client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type StartedServer, startServer } from '../contract/server-target.js'
 import { asRaw, startReceiver, type WebhookReceiver } from '../webhooks/receiver.js'
-import { eventually, metric } from './processes.js'
+import { eventually, memoryLogger, metric } from './processes.js'
 
 const SECRET = 'whsec_d2ViaG9vay10ZXN0LXNlY3JldC0xMjM0NTY3OA=='
 
@@ -10,7 +10,7 @@ let receiver: WebhookReceiver
 let started: StartedServer | undefined
 
 beforeAll(async () => {
-  receiver = await startReceiver({ '/flaky': [500, 500, 200] })
+  receiver = await startReceiver({ '/flaky': [500, 500, 200], '/at-shutdown': [500, 200], '/dropped': [500] })
 })
 afterEach(async () => {
   await started?.close()
@@ -98,6 +98,44 @@ describe('webhooks (server, embedded queue, synthetic backend)', () => {
       'the delivered counter',
     )
     expect(await metric(started.url, 'genimage_webhooks_total{result="failed"}')).toBe(2)
+  })
+
+  it('at shutdown, gives a pending delivery one last attempt, then drops it with a log line', async () => {
+    const log = memoryLogger()
+    started = await startServer({
+      backend: 'synthetic',
+      env: { WEBHOOK_SECRETS: SECRET, WEBHOOK_ALLOWED_HOSTS: receiver.host },
+      override: { webhookFirstRetryMs: 600_000 },
+      logger: log.logger,
+    })
+    const delivered = await accepted(
+      await submit(started.url, { prompt: 'retried at shutdown', webhook_url: `${receiver.url}/at-shutdown` }),
+    )
+    const dropped = await accepted(
+      await submit(started.url, { prompt: 'dropped at shutdown', webhook_url: `${receiver.url}/dropped` }),
+    )
+    // Both first attempts failed and wait for a retry 5 to 10 minutes away.
+    await eventually(
+      async () => ((await metric(started!.url, 'genimage_webhooks_total{result="failed"}')) === 2 ? true : undefined),
+      'two failed attempts',
+    )
+    await started.close()
+    started = undefined
+    expect(
+      receiver.received
+        .filter((hook) => hook.path === '/at-shutdown')
+        .map((hook) => [hook.status, hook.headers['webhook-id']]),
+    ).toEqual([
+      [500, delivered],
+      [200, delivered],
+    ])
+    const droppedHooks = receiver.received.filter((hook) => hook.path === '/dropped')
+    expect(droppedHooks.map((hook) => [hook.status, hook.headers['webhook-id']])).toEqual([
+      [500, dropped],
+      [500, dropped],
+    ])
+    expect(log.messages()).toContain('webhook dropped at shutdown after 2 attempts: HTTP 500')
+    expect(log.messages().join('\n')).not.toContain(SECRET.slice(6))
   })
 
   it('refuses private, loopback and link-local targets that are not allowlisted, with 422', async () => {
