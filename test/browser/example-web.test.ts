@@ -128,6 +128,40 @@ describe('examples/web in Chromium, on the mocks', () => {
     await page.context().close()
   })
 
+  it('starts from an uploaded picture (sent as a data: URI in image_url) and shows the result', async () => {
+    const page = await open()
+    // A 1×1 red PNG, as if picked in the file dialog.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC',
+      'base64',
+    )
+    const sent: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'POST') sent.push(request.postData() ?? '')
+    })
+    await page.fill('#prompt', 'the same, as a watercolor')
+    await page.setInputFiles('#picture', { name: 'red.png', mimeType: 'image/png', buffer: png })
+    await page.fill('#strength', '0.75')
+    await page.click('#generate')
+    await page.waitForSelector('#result:not([hidden])', { timeout: 30_000 })
+    const body = JSON.parse(sent.find((text) => text.includes('image_url'))!) as Record<string, unknown>
+    expect(body).toMatchObject({ image_url: `data:image/png;base64,${png.toString('base64')}`, strength: 0.75 })
+    // Steps 1 with strength 0.75 would sample no step: the page leaves the count to the server.
+    expect(body).not.toHaveProperty('num_inference_steps')
+    expect(await page.textContent('#image-meta')).toMatch(/^512×512 · image\/png/)
+    await page.context().close()
+  })
+
+  it('refuses a picture that is not a PNG, JPEG or WebP before calling the API', async () => {
+    const page = await open()
+    await page.fill('#prompt', 'from a gif')
+    await page.setInputFiles('#picture', { name: 'cat.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a') })
+    await page.click('#generate')
+    await page.waitForSelector('#error:not([hidden])')
+    expect(await page.textContent('#error')).toBe('Choose a PNG, JPEG or WebP picture (cat.gif is image/gif)')
+    await page.context().close()
+  })
+
   it('asks for a prompt before calling the API', async () => {
     const page = await open()
     await page.click('#generate')

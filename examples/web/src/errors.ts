@@ -26,6 +26,8 @@ const FIELD_NAMES: Record<string, string> = {
   height: 'Height',
   num_inference_steps: 'Steps',
   seed: 'Seed',
+  image_url: 'Picture',
+  strength: 'Strength',
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createClient, type GenerateRequest, type GenerateResponse, type QueueStatus } from '@genimage/client'
 import { resolveApi, stopStaleMockWorkers } from './api.js'
 import { describeError } from './errors.js'
+import { readPicture, stepsWithPicture } from './picture.js'
 import './style.css'
 
 const SIZES = [256, 320, 384, 448, 512, 576, 640, 704, 768, 832, 896, 960, 1024]
@@ -17,6 +18,8 @@ const width = $<HTMLSelectElement>('width')
 const height = $<HTMLSelectElement>('height')
 const steps = $<HTMLSelectElement>('steps')
 const seed = $<HTMLInputElement>('seed')
+const picture = $<HTMLInputElement>('picture')
+const strength = $<HTMLInputElement>('strength')
 const generateButton = $<HTMLButtonElement>('generate')
 const cancelButton = $<HTMLButtonElement>('cancel')
 const progress = $<HTMLProgressElement>('progress')
@@ -28,7 +31,15 @@ const imageMeta = $<HTMLSpanElement>('image-meta')
 const reuseSeed = $<HTMLButtonElement>('reuse-seed')
 const timings = $<HTMLDListElement>('timings')
 const apiMode = $<HTMLParagraphElement>('api-mode')
-const fields: Record<string, HTMLElement> = { prompt, width, height, num_inference_steps: steps, seed }
+const fields: Record<string, HTMLElement> = {
+  prompt,
+  width,
+  height,
+  num_inference_steps: steps,
+  seed,
+  image_url: picture,
+  strength,
+}
 
 for (const select of [width, height]) {
   select.append(...SIZES.map((size) => new Option(`${size} px`, String(size), size === 512, size === 512)))
@@ -106,7 +117,7 @@ const showResult = async (response: GenerateResponse) => {
   result.hidden = false
 }
 
-const readInput = (): GenerateRequest => {
+const readInput = async (): Promise<GenerateRequest> => {
   const input: GenerateRequest = {
     prompt: prompt.value.trim(),
     width: Number(width.value),
@@ -114,6 +125,13 @@ const readInput = (): GenerateRequest => {
     num_inference_steps: Number(steps.value),
   }
   if (seed.value.trim() !== '') input.seed = Number(seed.value)
+  const file = picture.files?.[0]
+  if (file) {
+    input.image_url = await readPicture(file)
+    input.strength = Number(strength.value)
+    const chosen = stepsWithPicture(input.strength, Number(steps.value))
+    if (chosen === undefined) delete input.num_inference_steps
+  }
   return input
 }
 
@@ -136,7 +154,7 @@ form.addEventListener('submit', async (event) => {
   cancelButton.disabled = false
   showStatus('Submitting…', 0)
   try {
-    const response = await client.subscribe(readInput(), {
+    const response = await client.subscribe(await readInput(), {
       signal: running.signal,
       onQueueUpdate: showQueueStatus,
     })
