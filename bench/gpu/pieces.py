@@ -33,8 +33,10 @@ def boot(lazy):
             "stderr_tail": done.stderr[-400:] if done.returncode else ""}
 
 
-out["boot_eager_imports"] = boot(False)
-out["boot_lazy_torchvision"] = boot(True)
+ONLY_ENCODE = os.environ.get("GI_PIECES") == "encode"  # a quick run: the text-encoder rows only
+if not ONLY_ENCODE:
+    out["boot_eager_imports"] = boot(False)
+    out["boot_lazy_torchvision"] = boot(True)
 
 import comfy.model_management as mm  # noqa: E402
 import comfy.sample  # noqa: E402
@@ -43,6 +45,7 @@ import comfy.sd  # noqa: E402
 
 sys.path.insert(0, NODES)
 from cudagraph import GenimageCudaGraph, GenimageCudaGraphClip  # noqa: E402
+from precision import GenimageClipFp16  # noqa: E402
 
 torch.set_grad_enabled(False)
 torch.inference_mode().__enter__()
@@ -75,7 +78,23 @@ tokens = [clip.tokenize(prompt(i)) for i in range(40)]
 out["encode_eager_ms"] = wall(lambda i: clip.encode_from_tokens_scheduled(tokens[i]))
 graphed_clip = GenimageCudaGraphClip().patch(clip, 16)[0]
 out["encode_graphed_ms"] = wall(lambda i: graphed_clip.encode_from_tokens_scheduled(tokens[i]))
+clip16 = GenimageClipFp16().patch(clip, "fp16")[0]
+graphed_clip16 = GenimageCudaGraphClip().patch(clip16, 16)[0]
+out["encode_fp16_eager_ms"] = wall(lambda i: clip16.encode_from_tokens_scheduled(tokens[i]))
+out["encode_fp16_graphed_ms"] = wall(lambda i: graphed_clip16.encode_from_tokens_scheduled(tokens[i]))
+ref32 = graphed_clip.encode_from_tokens_scheduled(tokens[0])[0]
+got16 = graphed_clip16.encode_from_tokens_scheduled(tokens[0])[0]
+out["encode_fp16_vs_fp32"] = {
+    "cond_max_abs_diff": float((ref32[0] - got16[0]).abs().max()),
+    "cond_max_abs": float(ref32[0].abs().max()),
+    "pooled_max_abs_diff": float((ref32[1]["pooled_output"] - got16[1]["pooled_output"]).abs().max()),
+    "dtype_out": str(got16[0].dtype),
+}
 out["tokenize_plus_encode_graphed_ms"] = wall(lambda i: graphed_clip.encode_from_tokens_scheduled(graphed_clip.tokenize(prompt(100 + i))))
+
+if ONLY_ENCODE:
+    print(json.dumps(out))
+    sys.exit(0)
 
 pos = graphed_clip.encode_from_tokens_scheduled(tokens[0])
 neg = graphed_clip.encode_from_tokens_scheduled(clip.tokenize("text, watermark, blurry, low quality"))
@@ -153,5 +172,23 @@ def top(fn, n=10, rows=18):
 
 out["cprofile_encode_graphed"] = top(lambda i: graphed_clip.encode_from_tokens_scheduled(graphed_clip.tokenize(prompt(500 + i))))
 out["cprofile_sample_graphed_512"] = top(lambda i: sample(graphed_model, 512, [i]))
+
+
+def kernels(fn, rows=14):
+    """The GPU kernels of one call, by total CUDA time (torch.profiler), and the parameter dtypes/devices seen."""
+    from torch.profiler import ProfilerActivity, profile
+
+    fn(0)
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        fn(1)
+        torch.cuda.synchronize()
+    return prof.key_averages().table(sort_by="cuda_time_total", row_limit=rows, max_name_column_width=60).splitlines()
+
+
+out["kernels_encode_eager"] = kernels(lambda i: clip.encode_from_tokens_scheduled(clip.tokenize(prompt(900 + i))))
+out["kernels_sample_512"] = kernels(lambda i: sample(model, 512, [i]))
+out["text_encoder_params"] = sorted({f"{p.dtype}@{p.device}" for p in clip.cond_stage_model.parameters()})
+out["text_encoder_patcher"] = {"load_device": str(clip.patcher.load_device), "offload_device": str(clip.patcher.offload_device)}
 out["unet_dtype"] = str(model.model.get_dtype())
 print(json.dumps(out))

@@ -49,11 +49,15 @@ describe('lazy_imports (ComfyUI starts without importing torchvision)', () => {
     expect(out).toEqual({ imports: 0, file_known: true })
   })
 
-  it('imports a submodule (torchvision.io for nvjpeg) with its package, once', async () => {
+  it.each([
+    ['import heavy.io as io', 'io.encode()'],
+    ['from heavy import io', 'io.encode()'],
+    ['from heavy.io import encode', 'encode()'],
+  ])('defers `%s` too, and imports the package once on `%s`', async (statement, use) => {
     const out = await python3(
-      `${report}import lazy_imports\nlazy_imports.install(("heavy",))\nfrom heavy.io import encode\nimport heavy\nreport(encoded=encode(), value=heavy.VALUE, imports=builtins.HEAVY_IMPORTS)`,
+      `${report}import lazy_imports\nlazy_imports.install(("heavy",))\n${statement}\nbefore = getattr(builtins, "HEAVY_IMPORTS", 0)\nencoded = ${use}\nimport heavy\nreport(before=before, encoded=encoded, value=heavy.VALUE, imports=builtins.HEAVY_IMPORTS)`,
     )
-    expect(out).toEqual({ encoded: 43, value: 42, imports: 1 })
+    expect(out).toEqual({ before: statement.startsWith('from heavy.io') ? 1 : 0, encoded: 43, value: 42, imports: 1 })
   })
 })
 
