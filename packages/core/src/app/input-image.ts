@@ -15,7 +15,9 @@ export async function withInputImage<T extends ResolvedGenerateRequest>(
   const url = (body as { image_url?: unknown }).image_url
   if (typeof url !== 'string') return input
   const base = context.baseUrl(request)
-  const origin = `${new URL(request.url).origin}${new URL(base).pathname.replace(/\/+$/, '')}`
+  // The origin this request came to, with the app's mount path (what precedes /generate or /queue/generate).
+  const { origin: requestOrigin, pathname } = new URL(request.url)
+  const origin = `${requestOrigin}${pathname.replace(/\/(queue\/)?generate\/?$/, '')}`
   const image = await context.inputImages(url, { store: context.store, ownBases: [...new Set([base, origin])] })
   return { ...input, image }
 }
