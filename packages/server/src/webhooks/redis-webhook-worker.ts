@@ -61,7 +61,8 @@ export class RedisWebhookWorker {
       prefix,
       autorun: false,
       concurrency: options.concurrency ?? 8,
-      settings: { backoffStrategy: (_attempts, _type, error) => (error as RetryLater).retryInMs ?? 1000 },
+      // The delay the failed attempt chose; 1 s for a failure BullMQ reports without one (a lost worker).
+      settings: { backoffStrategy: (_attempts, _type, error) => (error as RetryLater | undefined)?.retryInMs ?? 1000 },
     })
     this.#worker.on('error', (error) => options.onRedisError?.(error))
   }
