@@ -9,6 +9,7 @@ import { sniffImage } from '@genimage/core'
 import { CONTENT_TYPES, encodeFakeImage, type FakeImage, type FakeImageFormat } from './images.js'
 import {
   GENIMAGE_BATCH_CLASSES,
+  GENIMAGE_CLIP_FP16_CLASS,
   GENIMAGE_GRAPH_CLASSES,
   GENIMAGE_LOAD_CLASS,
   GENIMAGE_OUTPUT_CLASS,
@@ -201,6 +202,10 @@ export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
     return { outputs: [inputs['model']] }
   },
   async [GENIMAGE_GRAPH_CLASSES.clip](inputs, ctx) {
+    await ctx.work()
+    return { outputs: [inputs['clip']] }
+  },
+  async [GENIMAGE_CLIP_FP16_CLASS](inputs, ctx) {
     await ctx.work()
     return { outputs: [inputs['clip']] }
   },

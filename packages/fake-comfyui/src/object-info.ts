@@ -85,6 +85,9 @@ export const GENIMAGE_OUTPUT_CLASS = 'GenimageOutput'
 /** Our pass-through speed-up nodes (`cudagraph.py`): MODEL → MODEL, CLIP → CLIP. */
 export const GENIMAGE_GRAPH_CLASSES = { model: 'GenimageCudaGraph', clip: 'GenimageCudaGraphClip' } as const
 
+/** Our text-encoder precision node (`precision.py`): CLIP → CLIP, run in fp16 instead of ComfyUI's fp32. */
+export const GENIMAGE_CLIP_FP16_CLASS = 'GenimageClipFp16'
+
 /** Our batching nodes (`batch.py`). */
 export const GENIMAGE_BATCH_CLASSES = { text: 'GenimageBatchTextEncode', sampler: 'GenimageBatchSampler' } as const
 
@@ -324,6 +327,13 @@ export function buildObjectInfo(checkpoints: readonly string[]): Record<string, 
       output: ['CLIP'],
       category: 'advanced/conditioning',
       description: "Replays the text encoders' transformer layers as CUDA graphs (launch overhead gone; same kernels).",
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+    v1(GENIMAGE_CLIP_FP16_CLASS, 'genimage text encoders in fp16', {
+      required: { clip: ['CLIP', {}], precision: [['fp16', 'bf16'], { default: 'fp16' }] },
+      output: ['CLIP'],
+      category: 'advanced/conditioning',
+      description: "Runs the CLIP text encoders in fp16 (or bf16) instead of ComfyUI's fp32; outputs stay fp32.",
       pythonModule: 'custom_nodes.genimage_output',
     }),
     v1(GENIMAGE_BATCH_CLASSES.text, 'genimage batch text encode (one prompt per item)', {

@@ -217,7 +217,9 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
     expect(Object.values(graph!).map((node) => node.class_type)).not.toContain('GenimageCudaGraph')
     expect(Object.values(graph!).map((node) => node.class_type)).not.toContain('GenimageCudaGraphClip')
     expect(graph!['13']?.inputs['model']).toEqual(['20', 0])
-    expect(graph!['6']?.inputs['clip']).toEqual(['20', 1])
+    // The fp16 text encoders are a precision choice, not a fast-path shortcut: the plain path keeps them.
+    expect(graph!['6']?.inputs['clip']).toEqual(['32', 0])
+    expect(graph!['32']).toMatchObject({ class_type: 'GenimageClipFp16', inputs: { clip: ['20', 1] } })
     expect(graph!['27']?.inputs['fast']).toBe(false)
   })
 

@@ -73,12 +73,14 @@ describe('the fake ComfyUI /object_info against recordings of real ComfyUI 0.8.0
 
   it('lists the classes whose real schema is not recorded yet (ComfyUI built-ins: the fake is hand-written there)', () => {
     // record.py writes object_info.json for these on a GPU box; committed as an object-info-*.json recording (see
-    // the transcripts' README), it empties this list. GenimageLoadImage (load.py, image-to-image) is ours but was
-    // written after the last recording: its schema is hand-written from load.py's INPUT_TYPES.
+    // the transcripts' README), it empties this list. GenimageLoadImage (load.py, image-to-image) and
+    // GenimageClipFp16 (precision.py) are ours but were written after the last recording: their schemas are
+    // hand-written from their INPUT_TYPES.
     expect(usedClasses().filter((name) => !(name in recorded))).toEqual([
       'CLIPTextEncode',
       'CheckpointLoaderSimple',
       'EmptyLatentImage',
+      'GenimageClipFp16',
       'GenimageLoadImage',
       'ImageScale',
       'KSamplerSelect',

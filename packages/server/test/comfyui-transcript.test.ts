@@ -40,6 +40,24 @@ function graph(
   return g
 }
 
+/**
+ * The graph record.py ran: the default workflow's plain path as it was then, before GenimageClipFp16 (fp16 text
+ * encoders) sat between the checkpoint and the text encoders; its readers read the checkpoint's CLIP again.
+ */
+function recordedGraph(plain: ComfyGraph): ComfyGraph {
+  const graph = structuredClone(plain)
+  for (const [id, node] of Object.entries(graph)) {
+    if (node.class_type !== 'GenimageClipFp16') continue
+    delete graph[id]
+    for (const reader of Object.values(graph)) {
+      for (const [name, value] of Object.entries(reader.inputs)) {
+        if (Array.isArray(value) && value[0] === id) reader.inputs[name] = node.inputs['clip']
+      }
+    }
+  }
+  return graph
+}
+
 function frameSummary(data: Buffer): RecordedMessage {
   const event = data.readUInt32BE(0)
   let image: Buffer | undefined
@@ -99,7 +117,7 @@ beforeAll(async () => {
     await readFile(new URL(import.meta.resolve('@genimage/fake-comfyui/transcripts/comfyui-0.8.0.json')), 'utf8'),
   )
   // The plain path: the graph these scenarios were recorded with (no CUDA-graph nodes, Pillow encoders).
-  workflow = plainPath(await readWorkflowFiles(defaultWorkflowDir())).graph
+  workflow = recordedGraph(plainPath(await readWorkflowFiles(defaultWorkflowDir())).graph)
   // Steps slow enough that the interrupt and the queue delete land mid-sampling, as on the GPU.
   fake = await FakeComfyUI.start({ stepMs: 100 })
 

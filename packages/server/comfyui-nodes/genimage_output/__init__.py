@@ -28,6 +28,7 @@ from .batch import GenimageBatchSampler, GenimageBatchTextEncode
 from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
 from .encode import encode_batch, warm_nvjpeg_later
 from .load import GenimageLoadImage
+from .precision import GenimageClipFp16
 
 try:  # ComfyUI >= 0.3.4x: the prompt and node being executed, set by the executor
     from comfy_execution.utils import get_executing_context
@@ -100,6 +101,7 @@ NODE_CLASS_MAPPINGS = {
     "GenimageBatchTextEncode": GenimageBatchTextEncode,
     "GenimageBatchSampler": GenimageBatchSampler,
     "GenimageLoadImage": GenimageLoadImage,
+    "GenimageClipFp16": GenimageClipFp16,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
     "GenimageOutput": "genimage output (WebSocket)",
@@ -108,4 +110,5 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "GenimageBatchTextEncode": "genimage batch text encode (one prompt per item)",
     "GenimageBatchSampler": "genimage batch sampler (one seed per item)",
     "GenimageLoadImage": "genimage load image (base64 in the prompt)",
+    "GenimageClipFp16": "genimage text encoders in fp16",
 }
