@@ -161,6 +161,21 @@ describe('resolveGenerateRequest', () => {
     expect(issue).toMatchObject({ loc, type, msg })
   })
 
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'refuses %s as an unknown field (not a schema of Object.prototype)',
+    (name) => {
+      const body = JSON.parse(`{"prompt": "p", "${name}": {"polluted": true}}`)
+      expect(issuesOf(body)).toEqual([
+        expect.objectContaining({
+          loc: ['body', name],
+          type: 'extra_forbidden',
+          msg: 'Extra inputs are not permitted',
+        }),
+      ])
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+    },
+  )
+
   it.each([
     ['NUL', '\u0000'],
     ['NULs and spaces', '\u0000 \u0000\t'],

@@ -170,7 +170,8 @@ const objectIssues = (schema: JsonSchema, loc: Location, input: Record<string, u
     if (input[name] === undefined) issues.push({ loc: [...loc, name], msg: 'Field required', type: 'missing', input })
   }
   for (const [name, value] of Object.entries(input)) {
-    const property = properties[name]
+    // Own properties only: `__proto__`, `constructor` or `toString` in a body are unknown fields, not schemas.
+    const property = Object.hasOwn(properties, name) ? properties[name] : undefined
     if (property) {
       if (value !== undefined) issues.push(...collectIssues(property, value, [...loc, name]))
     } else if (schema.additionalProperties === false) {
