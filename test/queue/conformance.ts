@@ -137,6 +137,23 @@ export function defineQueueConformance(
       return { queue: fixture.queue, manual, store, fixture }
     }
 
+    describe('webhooks', () => {
+      it('carries the webhook of a submit on its record, while queued and once completed, on every node', async () => {
+        const { queue, manual, fixture } = await make()
+        const webhook = { url: 'https://hooks.example.com/g', baseUrl: 'https://api.example.com' }
+        const job = await queue.submit({ ...request('with webhook'), webhook })
+        const plain = await queue.submit(request('without webhook'))
+        expect(job.webhook).toEqual(webhook)
+        expect((await queue.get(job.id, ALICE))?.webhook).toEqual(webhook)
+        ;(await manual.nthStarted(1)).resolve()
+        expect((await queue.waitFor(job.id, ALICE)).webhook).toEqual(webhook)
+        const other = fixture.anotherNode ? await fixture.anotherNode() : queue
+        expect((await other.get(job.id, ALICE))?.webhook).toEqual(webhook)
+        ;(await manual.nthStarted(2)).resolve()
+        expect((await queue.waitFor(plain.id, ALICE)).webhook).toBeUndefined()
+      })
+    })
+
     describe('order and progress', () => {
       it('runs jobs in FIFO order and reports queue positions', async () => {
         const { queue, manual } = await make()
