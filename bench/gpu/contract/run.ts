@@ -41,6 +41,12 @@ const target: ContractTarget = {
       ...(workflow ? { WORKFLOW: workflow } : {}),
       ...(options.maxQueueSize !== undefined ? { MAX_QUEUE: String(options.maxQueueSize) } : {}),
       ...(options.apiKeys ? { API_KEYS: options.apiKeys.join(',') } : {}),
+      ...(options.webhooks
+        ? {
+            WEBHOOK_SECRETS: options.webhooks.secret,
+            WEBHOOK_ALLOWED_HOSTS: options.webhooks.allowedHosts.join(','),
+          }
+        : {}),
     })
     if (request.action !== 'run') throw new Error(`unexpected config action ${request.action}`)
     // PORT 0 (any free port) and JOB_TIMEOUT_MS below the CLI minimum of 1000 are only reachable in code.
