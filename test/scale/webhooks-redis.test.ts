@@ -1,6 +1,7 @@
 import { verifyWebhook } from '@genimage/client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type StartedServer, startServer } from '../contract/server-target.js'
+import { eventually, metric } from '../server/processes.js'
 import { asRaw, startReceiver, type WebhookReceiver } from '../webhooks/receiver.js'
 import { type RunningRedis, startRedis } from './redis-server.js'
 
@@ -12,7 +13,7 @@ const servers: StartedServer[] = []
 
 beforeAll(async () => {
   redis = await startRedis({ appendOnly: true })
-  receiver = await startReceiver({ '/after-restart': [503, 200] })
+  receiver = await startReceiver({ '/after-restart': [503, 200], '/gone': [410] })
 })
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()))
@@ -65,6 +66,17 @@ describe('webhooks on the Redis queue (real redis-server)', () => {
       payload: result,
       error: null,
     })
+  })
+
+  it('gives a delivery up after WEBHOOK_MAX_ATTEMPTS, counted in /metrics', async () => {
+    const server = await start({ WEBHOOK_MAX_ATTEMPTS: '2' })
+    const id = await submit(server.url, 'nobody listens', '/gone')
+    const hooks = await receiver.waitFor(2, '/gone')
+    expect(hooks.map((hook) => hook.headers['webhook-id'])).toEqual([id, id])
+    const givenUp = () => metric(server.url, 'genimage_webhooks_total{result="given_up"}')
+    await eventually(async () => ((await givenUp()) === 1 ? true : undefined), 'the give-up')
+    expect(await metric(server.url, 'genimage_webhooks_total{result="failed"}')).toBe(1)
+    expect(receiver.received.filter((hook) => hook.path === '/gone')).toHaveLength(2)
   })
 
   it('a delivery waiting for its retry when the process stops is delivered by the next process', async () => {
