@@ -24,7 +24,8 @@ export async function solidPng(width: number, height: number, rgb: [number, numb
 
 /** A `data:` URI of a PNG of Gaussian noise: it does not compress, so its size is about `3 × width × height` bytes. */
 export async function noisePng(width: number, height: number): Promise<string> {
-  const png = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 64 } } })
+  const noise = { type: 'gaussian', mean: 128, sigma: 64 } as const
+  const png = await sharp({ create: { width, height, channels: 3, background: '#808080', noise } })
     .png()
     .toBuffer()
   return `data:image/png;base64,${png.toString('base64')}`

@@ -20,6 +20,10 @@ export type {
   BackendState,
 } from './backend.js'
 export { BackendError } from './backend.js'
+// Errors with an HTTP answer
+export { HttpProblem, ValidationProblem } from './errors.js'
+export { openApiDocument } from './generated/openapi-document.js'
+export type { components, paths } from './generated/openapi-types.js'
 // Image-to-image inputs
 export type { InputImageContext, InputImageOptions, InputImageResolver, SniffedImage } from './input-image/index.js'
 export {
@@ -28,10 +32,6 @@ export {
   DEFAULT_MAX_INPUT_IMAGE_SIDE,
   sniffImage,
 } from './input-image/index.js'
-// Errors with an HTTP answer
-export { HttpProblem, ValidationProblem } from './errors.js'
-export { openApiDocument } from './generated/openapi-document.js'
-export type { components, paths } from './generated/openapi-types.js'
 // Metrics
 export type { Counter, Gauge, Histogram, Labels } from './metrics/registry.js'
 export { LATENCY_BUCKETS, MetricsRegistry } from './metrics/registry.js'
@@ -87,6 +87,9 @@ export type {
 } from './types.js'
 // Utilities
 export { toBase64 } from './util/base64.js'
+// Validation
+export type { ExtraInputSchema, ExtraInputs, ExtraInputValue } from './validation/extra-inputs.js'
+export { EXTRA_INPUT_KEYWORDS, extraInputProblems, resolveWithExtraInputs } from './validation/extra-inputs.js'
 export {
   MAX_SEED,
   parseJsonBody,
@@ -95,9 +98,6 @@ export {
   sampledSteps,
   samplingSteps,
 } from './validation/generate-request.js'
-// Validation
-export type { ExtraInputSchema, ExtraInputs, ExtraInputValue } from './validation/extra-inputs.js'
-export { EXTRA_INPUT_KEYWORDS, extraInputProblems, resolveWithExtraInputs } from './validation/extra-inputs.js'
 export type { JsonSchema } from './validation/json-schema.js'
 export { validateJson } from './validation/json-schema.js'
 // Webhooks: the port, payload and signature, the in-process dispatcher, the fetch sender, the submit-time URL check

@@ -1,6 +1,6 @@
+import type { InputImageResolver } from '../input-image/resolve.js'
 import type { MetricsRegistry } from '../metrics/registry.js'
 import type { JobOwner, JobQueue } from '../queue/port.js'
-import type { InputImageResolver } from '../input-image/resolve.js'
 import type { ImageStore } from '../store/image-store.js'
 import type { ExtraInputs } from '../validation/extra-inputs.js'
 import type { WebhookAcceptance } from '../webhooks/webhook-url.js'

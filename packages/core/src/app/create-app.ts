@@ -1,14 +1,14 @@
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { HttpProblem } from '../errors.js'
-import { MetricsRegistry } from '../metrics/registry.js'
-import { type JobOwner, type JobQueue, QueueError } from '../queue/port.js'
-import { queueErrorToProblem } from '../queue/problems.js'
 import {
   createInputImageResolver,
   DEFAULT_MAX_INPUT_IMAGE_BYTES,
   type InputImageOptions,
 } from '../input-image/resolve.js'
+import { MetricsRegistry } from '../metrics/registry.js'
+import { type JobOwner, type JobQueue, QueueError } from '../queue/port.js'
+import { queueErrorToProblem } from '../queue/problems.js'
 import type { ImageStore } from '../store/image-store.js'
 import { type ExtraInputs, extraInputProblems } from '../validation/extra-inputs.js'
 import type { WebhookAcceptance } from '../webhooks/webhook-url.js'

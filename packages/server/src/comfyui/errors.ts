@@ -130,8 +130,8 @@ export function toBackendError(error: unknown): BackendError {
   let kind: BackendErrorKind = 'execution_failed'
   if (error instanceof ComfyExecutionError) {
     kind = error.isOutOfMemory ? 'out_of_memory' : error.isUnreadableInput ? 'invalid_input' : 'execution_failed'
-  }
-  else if (error instanceof ComfyPromptRejectedError) kind = error.isInvalidValue ? 'invalid_input' : 'execution_failed'
+  } else if (error instanceof ComfyPromptRejectedError)
+    kind = error.isInvalidValue ? 'invalid_input' : 'execution_failed'
   else if (
     error instanceof ComfyInterruptedError ||
     error instanceof ComfyConnectionError ||

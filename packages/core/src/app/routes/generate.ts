@@ -28,7 +28,13 @@ export function registerGenerateRoutes(app: Hono, context: AppContext): void {
     // A digest keeps every idempotency entry small whatever the body (up to maxBodyBytes) was.
     const bodyDigest = idempotencyKey === undefined ? '' : await sha256Hex(fingerprint(route, printed))
     const webhook = webhookUrl === undefined ? undefined : { url: webhookUrl, baseUrl: context.baseUrl(request) }
-    const job = await queue.submit({ input, owner, idempotencyKey, fingerprint: bodyDigest, ...(webhook && { webhook }) })
+    const job = await queue.submit({
+      input,
+      owner,
+      idempotencyKey,
+      fingerprint: bodyDigest,
+      ...(webhook && { webhook }),
+    })
     return { job, owner, idempotencyKey }
   }
 

@@ -2,6 +2,7 @@ import type { Backend } from '../../backend.js'
 import { MetricsRegistry } from '../../metrics/registry.js'
 import type { ImageStore } from '../../store/image-store.js'
 import type { LogLine, Progress, ResolvedGenerateRequest, Timings } from '../../types.js'
+import { samplingSteps } from '../../validation/generate-request.js'
 import type { JobWebhook } from '../../webhooks/port.js'
 import { jobErrorOf, jobErrors, queueErrors } from '../errors.js'
 import type {
@@ -19,7 +20,6 @@ import type {
   QueueHealth,
   SubmitRequest,
 } from '../port.js'
-import { samplingSteps } from '../../validation/generate-request.js'
 import { runJob } from '../runner.js'
 import { IdempotencyLedger } from './idempotency-ledger.js'
 

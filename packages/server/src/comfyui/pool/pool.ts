@@ -7,8 +7,8 @@
 import {
   type Backend,
   BackendError,
-  type BackendResult,
   type BackendJob,
+  type BackendResult,
   type BackendState,
   type Counter,
   type MetricsRegistry,
