@@ -1022,7 +1022,7 @@ async function phaseTranscript() {
   for (const name of ['GenimageOutput', 'GenimageClipFp16', 'GenimageLoadImage', ...FAST_PATH_CLASSES, ...BATCH_CLASSES]) {
     objectInfo[name] = await (await fetch(`${COMFY}/object_info/${name}`)).json()
   }
-  writeFileSync(join(LOGS, 'object-info-genimage.json'), JSON.stringify(objectInfo, null, 1))
+  writeFileSync(join(OUT, 'object-info-genimage.json'), JSON.stringify(objectInfo, null, 1))
   // Every built-in class the shipped workflows use, for the fake's fixture (object-info-builtin.json).
   const builtin: Record<string, unknown> = {}
   for (const name of readdirSync(WORKFLOWS)) {
