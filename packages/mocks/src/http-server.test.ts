@@ -85,9 +85,10 @@ const postHead = (length: number) =>
   `POST /generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`
 
 describe('startMockHttpServer: the connection after an early answer', () => {
-  it('answers the next requests on the same connection after a 413 for a 3 MB prompt', async () => {
+  // POST /generate takes 64 KiB plus room for a 4 MiB base64 image_url (5,658,942 bytes): these bodies are past it.
+  it('answers the next requests on the same connection after a 413 for a 6 MB prompt', async () => {
     const client = await connection()
-    const body = JSON.stringify({ prompt: 'x'.repeat(3_000_000) })
+    const body = JSON.stringify({ prompt: 'x'.repeat(6_000_000) })
     client.send(postHead(body.length) + body)
     expect((await client.next()).status).toBe(413)
     client.send(get('/nope'))
@@ -101,7 +102,7 @@ describe('startMockHttpServer: the connection after an early answer', () => {
 
   it('answers requests pipelined behind an oversized body', async () => {
     const client = await connection()
-    const body = JSON.stringify({ prompt: 'y'.repeat(200_000) })
+    const body = JSON.stringify({ prompt: 'y'.repeat(5_700_000) })
     client.send(postHead(body.length) + body + get('/health'))
     expect((await client.next()).status).toBe(413)
     expect((await client.next()).status).toBe(200)
@@ -113,7 +114,7 @@ describe('startMockHttpServer: the connection after an early answer', () => {
     client.send(
       'POST /generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
     )
-    const chunk = Buffer.alloc(1024 * 1024, 'z')
+    const chunk = Buffer.alloc(6 * 1024 * 1024, 'z')
     client.send(`${chunk.length.toString(16)}\r\n{"prompt":"`)
     client.send(Buffer.concat([chunk.subarray(11), Buffer.from('\r\n')]))
     expect((await client.next()).status).toBe(413)
