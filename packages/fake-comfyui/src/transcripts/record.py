@@ -7,7 +7,7 @@ workflows/sdxl-turbo available.
 Writes DIR/transcript.jsonl (one JSON object per event, `transcript` lines hold the WebSocket messages) and
 DIR/object_info.json. Needs aiohttp and Pillow (both ComfyUI dependencies). Condense with condense.ts.
 """
-import argparse, asyncio, copy, io, json, os, struct, time, uuid
+import argparse, asyncio, base64, copy, io, json, os, struct, time, uuid
 import aiohttp
 from PIL import Image
 
@@ -16,10 +16,12 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--base", default="http://127.0.0.1:8188")
 parser.add_argument("--out", default=os.environ.get("OUT", "."))
 parser.add_argument("--workflow", default=os.path.join(here, "..", "..", "..", "server", "workflows", "sdxl-turbo", "workflow.json"))
+parser.add_argument("--img2img-workflow", default=os.path.join(here, "..", "..", "..", "server", "workflows", "sdxl-turbo-img2img", "workflow.json"))
 options = parser.parse_args()
 BASE = options.base
 OUT = options.out
 WF = json.load(open(options.workflow))
+WF_IMG2IMG = json.load(open(options.img2img_workflow))
 lines = []
 
 
@@ -73,6 +75,27 @@ def graph(fmt="png", steps=1, seed=1, w=512, h=512, output=None, prompt="a light
     return g
 
 
+def picture_base64(w=96, h=64):
+    """A small PNG (a red to blue gradient), base64, as the bridge sends an image-to-image input."""
+    image = Image.new("RGB", (w, h))
+    image.putdata([(255 * x // w, 64, 255 * y // h) for y in range(h) for x in range(w)])
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def img2img_graph(picture, steps=2, strength=0.5, seed=21, w=512, h=512, amount=1, prompt="a lighthouse, watercolor"):
+    """The img2img workflow as the bridge fills it: steps = floor(strength * steps), denoise = strength."""
+    g = copy.deepcopy(WF_IMG2IMG)
+    g["6"]["inputs"]["text"] = prompt
+    g["40"]["inputs"]["image"] = picture
+    g["41"]["inputs"].update(width=w, height=h)
+    g["22"]["inputs"].update(steps=int(strength * steps + 1e-9), denoise=strength)
+    g["13"]["inputs"]["noise_seed"] = seed
+    g["5"]["inputs"]["amount"] = amount
+    return g
+
+
 async def run(session, sink, name, g, client_id, interrupt_after_progress=False, prompt_id=None):
     start = len(sink)
     pid = prompt_id or str(uuid.uuid4())
@@ -114,7 +137,8 @@ async def main():
             await asyncio.sleep(0.25)
         info = {}
         for c in ["CheckpointLoaderSimple", "CLIPTextEncode", "EmptyLatentImage", "KSamplerSelect", "SDTurboScheduler",
-                  "SamplerCustom", "VAEDecode", "SaveImage", "SaveImageWebsocket", "GenimageOutput", "Nope"]:
+                  "SamplerCustom", "VAEDecode", "SaveImage", "SaveImageWebsocket", "GenimageOutput", "ImageScale",
+                  "VAEEncode", "RepeatLatentBatch", "GenimageLoadImage", "Nope"]:
             async with session.get(f"{BASE}/object_info/{c}") as r:
                 info[c] = await r.json()
         json.dump(info, open(os.path.join(OUT, "object_info.json"), "w"), indent=1)
@@ -178,6 +202,9 @@ async def main():
         record("transcript", name="no-client-id", messages=sink2[start:])
         async with session.get(f"{BASE}/history/{pid}") as r:
             record("history", name="no-client-id", body=await r.json())
+        # Image-to-image (workflows/sdxl-turbo-img2img): one picture, and a picture that does not decode.
+        await run(session, sink2, "img2img-png-2steps", img2img_graph(picture_base64()), "probe2")
+        await run(session, sink2, "img2img-undecodable", img2img_graph(base64.b64encode(b"not a picture").decode()), "probe2")
         task2.cancel()
         async with session.post(f"{BASE}/history", json={"delete": [pid]}) as r:
             record("history_delete", status=r.status, content_type=r.headers.get("content-type"))
