@@ -8,12 +8,11 @@ a file that still does not decode raises a ValueError naming this node, which th
 """
 
 import base64
-import binascii
 import io
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 import node_helpers
 
@@ -32,7 +31,7 @@ def decode(data):
         if img.mode == "I":
             img = img.point(lambda i: i * (1 / 255))
         rgb = img.convert("RGB")
-    except (binascii.Error, UnidentifiedImageError, OSError, ValueError) as error:
+    except Exception as error:  # Pillow raises OSError, SyntaxError, zlib.error, DecompressionBombError, …
         raise ValueError(f"genimage: the input image cannot be decoded: {error}") from error
     array = np.array(rgb).astype(np.float32) / 255.0
     return torch.from_numpy(array)[None,]
