@@ -328,8 +328,10 @@ export function defineContractSuite(target: ContractTarget): void {
             await api().generate({ ...request, image_url: await solidPng(64, 48, [20, 40, 230]) }),
           )
           const textOnly = await json(await api().generate(request))
-          expect(await meanPixelDifference(redBytes, await fetchBytes(blue.image.url))).toBeGreaterThan(1)
-          expect(await meanPixelDifference(redBytes, await fetchBytes(textOnly.image.url))).toBeGreaterThan(1)
+          // A request run again gives the same image (difference 0). The random-weight SDXL of the GPU benchmark moves
+          // the mean by less than one level (0.84 measured on an H200); the synthetic painter by far more.
+          expect(await meanPixelDifference(redBytes, await fetchBytes(blue.image.url))).toBeGreaterThan(0.25)
+          expect(await meanPixelDifference(redBytes, await fetchBytes(textOnly.image.url))).toBeGreaterThan(0.25)
         })
 
         it("starts from this server's own /files/ URL of a previous result, and from a picture over 64 KiB", async () => {
