@@ -9,6 +9,8 @@ Fast (GenimageOutput `fast`, the default):
 Float images become uint8 as ComfyUI's SaveImage does (`clip(255 * x, 0, 255)`, truncated), with torch (threaded).
 """
 
+import glob
+import importlib.util
 import io
 import logging
 import os
@@ -27,33 +29,52 @@ THREADS = max(1, min(8, os.cpu_count() or 1))
 IMAGES = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="genimage-image")
 PARTS = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="genimage-deflate")
 
-# torchvision is imported on first need, not at boot (it costs ≈ 5 s there: lazy_imports.py); warm_nvjpeg_later()
-# imports it in the background once the first prompt has run, so the first JPEG request rarely waits for it.
-_encode_jpeg = None
+# nvjpeg without importing torchvision (its package imports torch._dynamo: ≈ 5 s, which held the GIL for the first
+# requests after a cold start): torchvision's `image` extension library registers `torch.ops.image.encode_jpegs_cuda`,
+# the op `torchvision.io.encode_jpeg` calls for a list of CUDA tensors, and loads on its own in milliseconds.
+# When that library cannot be loaded, `torchvision.io.encode_jpeg` is imported instead; when neither works, Pillow.
+_encode_jpegs = None
 _nvjpeg_state = "unloaded"  # unloaded | ready | unavailable
 _nvjpeg_lock = threading.Lock()
 _gpu_jpeg_failed = False
 
 
+def _image_ops():
+    """`encode_jpegs_cuda` from torchvision's image library, loaded by path (the package is not imported)."""
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or spec.origin is None:
+        raise ImportError("torchvision is not installed")
+    folder = os.path.dirname(spec.origin)
+    libraries = sorted(glob.glob(os.path.join(folder, "image.*so")) + glob.glob(os.path.join(folder, "image.*pyd")))
+    if not libraries:
+        raise ImportError(f"no image library in {folder}")
+    torch.ops.load_library(libraries[0])
+    return torch.ops.image.encode_jpegs_cuda
+
+
 def _nvjpeg():
-    """torchvision's `encode_jpeg`, imported on first call; None when torchvision is absent or broken."""
-    global _encode_jpeg, _nvjpeg_state
+    """A function (list of CHW uint8 CUDA tensors, quality) → list of JPEG byte tensors, or None."""
+    global _encode_jpegs, _nvjpeg_state
     with _nvjpeg_lock:
         if _nvjpeg_state == "unloaded":
             try:
-                from torchvision.io import encode_jpeg
+                _encode_jpegs = _image_ops()
+            except Exception as error:  # noqa: BLE001 - fall back to the package's own function
+                logging.info(f"genimage: torchvision's image library did not load ({error}); importing torchvision.io")
+                try:
+                    from torchvision.io import encode_jpeg
 
-                _encode_jpeg, _nvjpeg_state = encode_jpeg, "ready"
-            except Exception as error:  # noqa: BLE001 - torchvision absent or broken: Pillow encodes JPEG
-                _nvjpeg_state = "unavailable"
-                logging.info(f"genimage: torchvision unavailable, JPEG is encoded with Pillow: {error}")
-        return _encode_jpeg
+                    _encode_jpegs = encode_jpeg
+                except Exception as error2:  # noqa: BLE001 - torchvision absent or broken: Pillow encodes JPEG
+                    logging.info(f"genimage: torchvision unavailable, JPEG is encoded with Pillow: {error2}")
+            _nvjpeg_state = "ready" if _encode_jpegs is not None else "unavailable"
+        return _encode_jpegs
 
 
 def warm_nvjpeg_later():
-    """Imports torchvision for nvjpeg on a background thread, once (called after a prompt's frames are sent)."""
+    """Loads nvjpeg's library on a background thread, once (called after a prompt's frames are sent)."""
     if _nvjpeg_state == "unloaded" and not _nvjpeg_lock.locked():
-        threading.Thread(target=_nvjpeg, name="genimage-nvjpeg-import", daemon=True).start()
+        threading.Thread(target=_nvjpeg, name="genimage-nvjpeg-load", daemon=True).start()
 
 
 def to_uint8(images):
@@ -108,12 +129,12 @@ def _gpu_jpegs(batch, quality):
     global _gpu_jpeg_failed
     if _gpu_jpeg_failed or not torch.cuda.is_available():
         return None
-    encode_jpeg = _nvjpeg()
-    if encode_jpeg is None:
+    encode_jpegs = _nvjpeg()
+    if encode_jpegs is None:
         return None
     try:
         chw = [image.permute(2, 0, 1).contiguous().to("cuda", non_blocking=True) for image in batch]
-        return [bytes(t.cpu().numpy()) for t in encode_jpeg(chw, quality=quality)]
+        return [bytes(t.cpu().numpy()) for t in encode_jpegs(chw, quality)]
     except Exception as error:  # noqa: BLE001 - old torchvision (CPU-only encode_jpeg) or no nvjpeg
         _gpu_jpeg_failed = True
         logging.warning(f"genimage: nvjpeg encode unavailable, JPEG falls back to Pillow: {error}")
