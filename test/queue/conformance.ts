@@ -170,6 +170,17 @@ export function defineQueueConformance(
         expect(await queue.get(c.id, ALICE)).toMatchObject({ state: 'IN_QUEUE', queuePosition: 0 })
       })
 
+      it('hands the next job over when the backend opens room, with no job ending', async () => {
+        const { queue, manual } = await make()
+        await queue.submit(request('a'))
+        const b = await queue.submit(request('b'))
+        await manual.nthStarted(1)
+        expect((await queue.get(b.id, ALICE))?.state).toBe('IN_QUEUE')
+        manual.openRoom()
+        expect((await manual.nthStarted(2)).job.id).toBe(b.id)
+        expect(manual.started[0]!.job.input.prompt).toBe('a')
+      })
+
       it('reports step progress through watch, then the completed record with the stored image', async () => {
         const { queue, manual, store } = await make()
         const job = await queue.submit(request('progress', { num_inference_steps: 2 }))

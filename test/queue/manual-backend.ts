@@ -18,6 +18,8 @@ export interface ManualBackend {
   nthStarted(count: number): Promise<HeldJob>
   /** Sets what `state()` answers. */
   setState(state: BackendState): void
+  /** Opens room for one more job without any job ending (as ComfyUI's batcher does when a prompt leaves the GPU). */
+  openRoom(): void
 }
 
 /**
@@ -28,9 +30,17 @@ export function manualBackend(options: { concurrency?: number } = {}): ManualBac
   const started: HeldJob[] = []
   const waiters: { count: number; resolve: (held: HeldJob) => void }[] = []
   let state: BackendState = 'ready'
+  let concurrency = options.concurrency ?? 1
+  const capacity = new Set<() => void>()
   const backend: Backend = {
     name: 'manual',
-    concurrency: options.concurrency ?? 1,
+    get concurrency() {
+      return concurrency
+    },
+    onCapacity: (listener) => {
+      capacity.add(listener)
+      return () => capacity.delete(listener)
+    },
     state: () => state,
     run: (job) =>
       new Promise<BackendResult>((resolve, reject) => {
@@ -62,6 +72,10 @@ export function manualBackend(options: { concurrency?: number } = {}): ManualBac
     started,
     setState: (next) => {
       state = next
+    },
+    openRoom: () => {
+      concurrency += 1
+      for (const listener of capacity) listener()
     },
     nthStarted: (count) =>
       started.length >= count

@@ -67,6 +67,12 @@ export interface Backend {
   readonly name: string
   /** How many jobs the engine may hand over at once (ComfyUI: 2, so its own queue never runs dry). @default 1 */
   readonly concurrency?: number
+  /**
+   * Registers `listener`, called when `concurrency` rose without a job ending (ComfyUI: a batch left the GPU), so
+   * the queue hands over the next jobs at once; returns the function that removes it.
+   * @example const off = backend.onCapacity?.(() => queue.pump())
+   */
+  onCapacity?(listener: () => void): () => void
   /** Current state; the server answers `/ready` with 200 only when this is `ready`. */
   state(): BackendState
   /** Starts the backend and warms it up; resolves when it can take jobs. */

@@ -25,12 +25,29 @@ class StubInstance implements ComfyInstance {
   readonly gpu = '0'
   readonly baseUrl = 'http://127.0.0.1:1'
   readonly pid = 1
-  readonly concurrency = 1
   restarts = 0
   readonly restartReasons: string[] = []
   readonly running: { job: BackendJob; resolve(result: BackendResult): void; reject(error: unknown): void }[] = []
   #state: InstanceState = 'ready'
   readonly #listeners = new Set<(payload: ComfyInstanceEvents['state']) => void>()
+  readonly #capacity = new Set<() => void>()
+  /** Room for one more job while running, as a batching instance has once its prompt left the GPU. */
+  extraRoom = 0
+
+  get concurrency(): number {
+    return 1 + this.extraRoom
+  }
+
+  onCapacity(listener: () => void): () => void {
+    this.#capacity.add(listener)
+    return () => this.#capacity.delete(listener)
+  }
+
+  /** Opens room for one more job without any job ending, and says so. */
+  openRoom(): void {
+    this.extraRoom += 1
+    for (const listener of this.#capacity) listener()
+  }
 
   constructor(readonly index: number) {}
 
@@ -119,6 +136,20 @@ describe('the pool hands jobs out', () => {
     first!.finish()
     second!.finish()
     await expect(Promise.all(runs)).resolves.toHaveLength(4)
+  })
+
+  it('hands a waiting job to an instance whose batch left the GPU, then tells the queue, with no job ending', async () => {
+    const { pool, instances } = poolOf(1)
+    const told: number[] = []
+    pool.onCapacity(() => told.push(pool.concurrency))
+    void pool.run(makeJob('a'))
+    void pool.run(makeJob('b'))
+    await flush()
+    expect(instances[0]!.running.map((entry) => entry.job.id)).toEqual(['a'])
+    instances[0]!.openRoom()
+    await flush()
+    expect(instances[0]!.running.map((entry) => entry.job.id)).toEqual(['a', 'b'])
+    expect(told).toEqual([2])
   })
 
   it('skips instances that are not ready and counts the sum of the concurrency of all', async () => {

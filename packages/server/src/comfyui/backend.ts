@@ -83,6 +83,8 @@ export interface ComfyBackend extends Backend {
   readonly name: 'comfyui'
   /** Jobs the queue may hand over now: those held plus room for one batch while a prompt slot is free. */
   readonly concurrency: number
+  /** Calls `listener` when a prompt reaches its output node (room for the next batch); returns the remover. */
+  onCapacity(listener: () => void): () => void
   /** Waits for ComfyUI, checks the workflow against `/object_info`, connects, warms up; then `ready`. */
   start(): Promise<void>
   /** Rejects in-flight jobs and closes the connection. */
@@ -329,6 +331,7 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
     get concurrency() {
       return batcher.concurrency
     },
+    onCapacity: (listener) => batcher.onCapacity(listener),
     client,
     state: () => state,
     workflow: () => workflow,

@@ -11,7 +11,9 @@
  * The queue decides how many jobs it hands over from {@link Batcher.concurrency}, read at every hand-over: while
  * nothing of ours is on the GPU it makes room for one batch, otherwise for none (without batching: room for one
  * more prompt queued in ComfyUI, as before), so jobs that cannot start yet stay in the queue, with their queue
- * positions, rather than here. The queue hands over when a job arrives or ends: a batch that ends lets the next one in.
+ * positions, rather than here. The queue hands over when a job arrives or ends, and when a prompt reaches its output
+ * node ({@link Batcher.onCapacity}): the next batch is then built and queued in ComfyUI while the running prompt
+ * still encodes and sends its images, so it starts as soon as that prompt ends.
  * @module
  */
 import type { BackendImage, BackendJob, ResolvedGenerateRequest } from '@genimage/core'
@@ -80,6 +82,7 @@ export class Batcher {
   private held = 0
   private flushQueued = false
   private readonly depth: number
+  private readonly capacityListeners = new Set<() => void>()
 
   constructor(private readonly options: BatcherOptions) {
     this.depth = options.depth ?? 2
@@ -92,6 +95,15 @@ export class Batcher {
     if (maxBatch === 1) return this.held + 1
     if (this.gpuBusy()) return this.held
     return this.held + Math.max(1, maxBatch - this.pending.length)
+  }
+
+  /**
+   * Registers `listener`, called when a prompt reaches its output node: room for the next batch opened without a job
+   * ending, so the queue may hand it over now and ComfyUI queues it behind the running prompt.
+   */
+  onCapacity(listener: () => void): () => void {
+    this.capacityListeners.add(listener)
+    return () => this.capacityListeners.delete(listener)
   }
 
   private gpuBusy(): boolean {
@@ -181,6 +193,7 @@ export class Batcher {
         if (group.pastGpu) return
         group.pastGpu = true
         this.queueFlush()
+        for (const listener of this.capacityListeners) listener()
       },
     }
     const done = () => {

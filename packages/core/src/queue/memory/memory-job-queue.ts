@@ -117,6 +117,8 @@ export class MemoryJobQueue implements JobQueue {
   readonly #onJobFinished: ((record: JobRecord) => void) | undefined
   #running = 0
   #draining = false
+  /** Stops listening to the backend's capacity (its room can open without a job ending). */
+  readonly #offCapacity: (() => void) | undefined
   #recentDurationsMs: number[] = []
   readonly #jobsTotal
   readonly #errorsTotal
@@ -137,6 +139,7 @@ export class MemoryJobQueue implements JobQueue {
     this.#createId = options.createId ?? (() => crypto.randomUUID())
     this.#onJobTimeout = options.onJobTimeout
     this.#onJobFinished = options.onJobFinished
+    this.#offCapacity = this.backend.onCapacity?.(() => this.#pump())
     this.#ledger = new IdempotencyLedger({
       ttlMs: options.idempotencyTtlMs,
       maxEntries: options.maxIdempotencyKeys,
@@ -276,6 +279,7 @@ export class MemoryJobQueue implements JobQueue {
 
   /** Ends every job still queued or running as `dropped` at once; the queue accepts nothing more. */
   async close(): Promise<void> {
+    this.#offCapacity?.()
     await this.drain({ graceMs: 0 })
   }
 

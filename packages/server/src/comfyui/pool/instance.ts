@@ -50,6 +50,8 @@ export interface ComfyInstance {
   readonly pid: number | undefined
   /** Jobs it takes at once (its bridge keeps ComfyUI's own queue this deep). */
   readonly concurrency: number
+  /** Calls `listener` when its concurrency rose without a job ending (a batch left the GPU); returns the remover. */
+  onCapacity(listener: () => void): () => void
   /** New ComfyUI processes scheduled so far. */
   readonly restarts: number
   /** `ready` when it takes jobs; `restarting` while its process is replaced or its WebSocket reconnects. */
@@ -146,6 +148,10 @@ class Instance extends Emitter<ComfyInstanceEvents> implements ComfyInstance {
 
   get concurrency(): number {
     return this.#backend.concurrency
+  }
+
+  onCapacity(listener: () => void): () => void {
+    return this.#backend.onCapacity(listener)
   }
 
   get restarts(): number {

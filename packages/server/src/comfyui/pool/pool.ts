@@ -34,6 +34,8 @@ export interface ComfyPool extends Backend {
   readonly name: 'comfyui'
   /** The sum of its instances' concurrency. */
   readonly concurrency: number
+  /** Calls `listener` when an instance's concurrency rose without a job ending; returns the remover. */
+  onCapacity(listener: () => void): () => void
   /** Its instances, in index order. */
   readonly instances: readonly ComfyInstance[]
   /** Starts every instance; resolves once each is ready or failed, rejects when none could start. */
@@ -62,6 +64,8 @@ class Pool implements ComfyPool {
   /** Jobs waiting for a free instance, oldest first (a moved job goes first). */
   readonly #waiting: Waiter[] = []
   readonly #jobs: Counter | undefined
+  /** The queue's listeners for room that opens without a job ending. */
+  readonly #capacityListeners = new Set<() => void>()
   #everReady = false
   #closed = false
 
@@ -74,6 +78,11 @@ class Pool implements ComfyPool {
       instance.on('state', ({ state }) => {
         if (state === 'ready') this.#everReady = true
         this.#dispatch()
+      })
+      // A batch left an instance's GPU: jobs waiting here go first, then the queue may hand over more.
+      instance.onCapacity(() => {
+        this.#dispatch()
+        for (const listener of this.#capacityListeners) listener()
       })
     }
     const metrics = options.metrics
@@ -104,6 +113,11 @@ class Pool implements ComfyPool {
 
   get concurrency(): number {
     return this.instances.reduce((sum, instance) => sum + instance.concurrency, 0)
+  }
+
+  onCapacity(listener: () => void): () => void {
+    this.#capacityListeners.add(listener)
+    return () => this.#capacityListeners.delete(listener)
   }
 
   state(): BackendState {

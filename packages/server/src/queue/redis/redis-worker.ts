@@ -126,6 +126,8 @@ export class RedisQueueWorker {
   #fetching: Promise<void> | undefined
   /** Wakes the fetch loop when it waits for room (a job ended, the backend's concurrency may have risen). */
   #wake: (() => void) | undefined
+  /** Stops listening to the backend's capacity (a batch leaving the GPU opens room without a job ending). */
+  #offCapacity: (() => void) | undefined
   /** Resolves when the last running job ended. */
   #idle: (() => void) | undefined
   #tokens = 0
@@ -168,6 +170,7 @@ export class RedisQueueWorker {
   /** Listens for cancels and starts publishing presence; call {@link run} once the backend is ready. */
   async start(): Promise<void> {
     this.#subscriber.on('message', (_channel: string, id: string) => void this.cancelLocal(id))
+    this.#offCapacity ??= this.#options.backend.onCapacity?.(() => this.#wake?.())
     await this.#subscriber.subscribe(this.#keys.cancelChannel).catch(() => {})
     this.#heartbeat = setInterval(() => {
       // The backend's room can grow without a job ending (a batch left the GPU): look again each beat.
@@ -241,6 +244,7 @@ export class RedisQueueWorker {
   /** Stops fetching, beating and renewing locks, withdraws this worker's presence and closes its connections. */
   async close(): Promise<void> {
     this.#draining = true
+    this.#offCapacity?.()
     this.#wake?.()
     clearInterval(this.#heartbeat)
     clearInterval(this.#lockRenewal)

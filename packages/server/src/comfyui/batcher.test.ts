@@ -1,0 +1,91 @@
+import type { BackendImage, BackendJob, ResolvedGenerateRequest } from '@genimage/core'
+import { describe, expect, it } from 'vitest'
+import { type BatchEntry, Batcher, type GroupControl } from './batcher.js'
+
+const input: ResolvedGenerateRequest = {
+  prompt: 'a fox',
+  negative_prompt: '',
+  width: 512,
+  height: 512,
+  num_inference_steps: 1,
+  seed: 1,
+  output_format: 'png',
+  sync_mode: false,
+  num_images: 1,
+}
+
+const job = (id: string): BackendJob => ({
+  id,
+  input,
+  signal: new AbortController().signal,
+  reportProgress: () => {},
+  log: () => {},
+})
+
+const image: BackendImage = {
+  bytes: new Uint8Array([1]),
+  contentType: 'image/png',
+  width: 512,
+  height: 512,
+  inferenceMs: 1,
+  encodeMs: 0,
+}
+const tick = () => new Promise((resolve) => setImmediate(resolve))
+
+/** A batcher whose prompts the test drives: it reaches each prompt's output node and ends it by hand. */
+function drivenBatcher() {
+  const prompts: { entries: readonly BatchEntry[]; control: GroupControl; end(): void }[] = []
+  const batcher = new Batcher({
+    maxBatch: () => 8,
+    key: () => 'same',
+    run: (entries, control) =>
+      new Promise<BackendImage[]>((resolve) => {
+        prompts.push({ entries, control, end: () => resolve(entries.map(() => image)) })
+      }),
+  })
+  return { batcher, prompts }
+}
+
+describe('Batcher', () => {
+  it('has no room while a prompt is on the GPU, and says so when it reaches its output node', async () => {
+    const { batcher, prompts } = drivenBatcher()
+    const said: number[] = []
+    batcher.onCapacity(() => said.push(batcher.concurrency))
+    void batcher.run(job('a'))
+    await tick()
+    expect(prompts).toHaveLength(1)
+    expect(batcher.concurrency).toBe(1)
+    prompts[0]!.control.outputReached()
+    // The job it still holds, plus room for a whole batch of 8.
+    expect(said).toEqual([9])
+  })
+
+  it('queues the next batch in ComfyUI while the running prompt is past the GPU, before it ends', async () => {
+    const { batcher, prompts } = drivenBatcher()
+    void batcher.run(job('a'))
+    await tick()
+    const waiting = ['b', 'c', 'd'].map((id) => batcher.run(job(id)))
+    await tick()
+    expect(prompts).toHaveLength(1)
+    prompts[0]!.control.outputReached()
+    await tick()
+    expect(prompts).toHaveLength(2)
+    expect(prompts[1]!.entries.map((entry) => entry.job.id)).toEqual(['b', 'c', 'd'])
+    prompts[0]!.end()
+    prompts[1]!.end()
+    await expect(Promise.all(waiting)).resolves.toHaveLength(3)
+  })
+
+  it('stops telling a listener once it is removed', async () => {
+    const { batcher, prompts } = drivenBatcher()
+    let told = 0
+    const off = batcher.onCapacity(() => {
+      told += 1
+    })
+    off()
+    void batcher.run(job('a'))
+    await tick()
+    prompts[0]!.control.outputReached()
+    expect(told).toBe(0)
+  })
+})
