@@ -1019,7 +1019,13 @@ async function phaseTranscript() {
     [prime, error, batch].map((entry) => JSON.stringify(entry)).join('\n') + '\n',
   )
   const objectInfo: Record<string, unknown> = {}
-  for (const name of ['GenimageOutput', 'GenimageClipFp16', 'GenimageLoadImage', ...FAST_PATH_CLASSES, ...BATCH_CLASSES]) {
+  for (const name of [
+    'GenimageOutput',
+    'GenimageClipFp16',
+    'GenimageLoadImage',
+    ...FAST_PATH_CLASSES,
+    ...BATCH_CLASSES,
+  ]) {
     objectInfo[name] = await (await fetch(`${COMFY}/object_info/${name}`)).json()
   }
   writeFileSync(join(OUT, 'object-info-genimage.json'), JSON.stringify(objectInfo, null, 1))
