@@ -478,13 +478,14 @@ export interface components {
         };
         /**
          * @description What a webhook delivers (fal's shape). `payload` is exactly the body `response_url` answers: the
-         *     `GenerateResponse` when `status` is `OK`, the error body otherwise.
+         *     `GenerateResponse` when `status` is `OK`, the error body otherwise (`{ detail }`, whose `detail` is the list
+         *     of issues when the backend refused the input with 422).
          */
         WebhookPayload: {
             request_id: string;
             /** @enum {string} */
             status: "OK" | "ERROR";
-            payload: components["schemas"]["GenerateResponse"] | components["schemas"]["ErrorMessage"];
+            payload: components["schemas"]["GenerateResponse"] | components["schemas"]["ErrorMessage"] | components["schemas"]["ValidationErrorBody"];
             /** @description Why it failed or was cancelled, when `status` is `ERROR`. */
             error: string | null;
         };

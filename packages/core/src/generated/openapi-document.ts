@@ -1707,7 +1707,7 @@ export const openApiDocument = {
           "payload",
           "error"
         ],
-        "description": "What a webhook delivers (fal's shape). `payload` is exactly the body `response_url` answers: the\n`GenerateResponse` when `status` is `OK`, the error body otherwise.\n",
+        "description": "What a webhook delivers (fal's shape). `payload` is exactly the body `response_url` answers: the\n`GenerateResponse` when `status` is `OK`, the error body otherwise (`{ detail }`, whose `detail` is the list\nof issues when the backend refused the input with 422).\n",
         "properties": {
           "request_id": {
             "type": "string"
@@ -1726,6 +1726,9 @@ export const openApiDocument = {
               },
               {
                 "$ref": "#/components/schemas/ErrorMessage"
+              },
+              {
+                "$ref": "#/components/schemas/ValidationErrorBody"
               }
             ]
           },

@@ -12,7 +12,7 @@ export type WebhookPayload = components['schemas']['WebhookPayload']
 
 /**
  * The webhook body of a completed job: `status: 'OK'` with the generate response, or `'ERROR'` with the error body
- * its result answers (`{ detail }`) and the reason in `error`.
+ * its result answers (`{ detail }`, a list of issues for a 422) and the reason in `error`.
  * @example await webhookPayload(record, store, (key) => `https://api.example.com/files/${key}`)
  */
 export async function webhookPayload(
@@ -31,9 +31,10 @@ export async function webhookPayload(
   } else {
     problem = jobErrorToProblem(record.error ?? jobErrors.internal())
   }
-  const body = problem.toBody()
-  const detail = typeof body.detail === 'string' ? body.detail : problem.message
-  return { request_id: record.id, status: 'ERROR', payload: { detail }, error: problem.message }
+  const { detail } = problem.toBody()
+  // Split by kind so each branch is one of the contract's two error bodies (a message, or a 422's list of issues).
+  const payload = typeof detail === 'string' ? { detail } : { detail }
+  return { request_id: record.id, status: 'ERROR', payload, error: problem.message }
 }
 
 /**
