@@ -187,6 +187,17 @@ describe('request bodies: capped, read whole, errors answered', () => {
     expect(new TextDecoder().decode(upstream.mock.calls[0]![1]!.body as Uint8Array)).toBe(body)
   })
 
+  it("by default forwards an image-to-image body with a 4 MiB picture, as the server's generate routes take", async () => {
+    const { handler, upstream } = proxyOver(ok)
+    const picture = 'A'.repeat(Math.ceil((4 / 3) * 4 * 1024 * 1024))
+    const body = JSON.stringify({ prompt: 'a fox', image_url: `data:image/png;base64,${picture}` })
+    expect((await handler(post(body))).status).toBe(200)
+    expect(upstream).toHaveBeenCalledTimes(1)
+    const over = await handler(post('x'.repeat(65_536 + picture.length + 1)))
+    expect(over.status).toBe(413)
+    expect(upstream).toHaveBeenCalledTimes(1)
+  })
+
   it('counts streamed bytes: one byte over the limit is a 413, the limit itself passes in order', async () => {
     const { handler, upstream } = proxyOver(ok, { maxBodyBytes: 8 })
     const bytes = (text: string) => new TextEncoder().encode(text)

@@ -8,6 +8,9 @@
  *   authorize: async (request) => (await getSession(request)) !== null,
  * })
  */
+/** The server's default body limit on its generate routes: 64 KiB + ceil(4/3 × 4 MiB), room for a base64 image. */
+const DEFAULT_MAX_BODY_BYTES = 65_536 + Math.ceil((4 / 3) * 4 * 1024 * 1024)
+
 export interface ProxyOptions {
   /**
    * The genimage server (absolute http(s) URL, optionally with a path prefix such as `/v1`). Only URLs under it are
@@ -35,8 +38,9 @@ export interface ProxyOptions {
    */
   allowedHeaders?: readonly string[]
   /**
-   * Largest request body forwarded, in bytes; bigger bodies get 413 without reaching the server.
-   * @default 65536
+   * Largest request body forwarded, in bytes; bigger bodies get 413 without reaching the server. The default is what
+   * the server's generate routes take with their defaults: 64 KiB plus a 4 MiB image as a base64 `data:` URI.
+   * @default 5657942
    */
   maxBodyBytes?: number
   /**
@@ -100,7 +104,7 @@ const fail = (message: string): never => {
  */
 export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions {
   if (typeof options !== 'object' || options === null) fail('pass an options object with targetUrl and apiKey')
-  const { targetUrl, apiKey, authorize, allowUnauthenticated = false, maxBodyBytes = 65_536 } = options
+  const { targetUrl, apiKey, authorize, allowUnauthenticated = false, maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options
   let target: URL | undefined
   try {
     target = new URL(targetUrl)
