@@ -1103,16 +1103,21 @@ async function phaseFlags() {
   }
 }
 
-async function phaseFloor() {
-  log('floor: floor.py (in-process CLIP / sampler / VAE / PNG timings)')
+/** Runs a python script of bench/gpu on the checkpoint under ComfyUI's code; its output goes to LOGS/<log>. */
+function inProcess(script: string, log: string, timeout: number) {
   const ckpt = join(MODELS, 'checkpoints', 'sd_xl_turbo_1.0_fp16.safetensors')
-  const run = spawnSync(PY, [join(REPO, 'bench/gpu/floor.py'), ckpt], {
+  const run = spawnSync(PY, [join(REPO, 'bench/gpu', script), ckpt], {
     encoding: 'utf8',
     env: { ...process.env, COMFYUI_DIR: COMFY_DIR },
-    timeout: 180_000,
+    timeout,
   })
-  writeFileSync(join(LOGS, 'floor.log'), `${run.stdout}\n${run.stderr}`)
-  results.floor = run.stdout.trim().split('\n')
+  writeFileSync(join(LOGS, log), `${run.stdout}\n${run.stderr}`)
+  return run
+}
+
+async function phaseFloor() {
+  log('floor: floor.py (in-process CLIP / sampler / VAE / PNG timings)')
+  results.floor = inProcess('floor.py', 'floor.log', 180_000).stdout.trim().split('\n')
   log('floor', results.floor)
   const encode = spawnSync(PY, [join(REPO, 'bench/gpu/pixels.py'), 'encode'], { encoding: 'utf8', timeout: 120_000 })
   results.encode_natural = encode.status === 0 ? JSON.parse(encode.stdout) : { error: encode.stderr.slice(-400) }
@@ -1122,13 +1127,7 @@ async function phaseFloor() {
 /** pieces.py: tokenizers vs text encoders, VAE with cuDNN autotuning, batch invariance, lazy torchvision boot. */
 async function phaseProfile() {
   log('profile: pieces.py (pieces of the default path, in one process)')
-  const ckpt = join(MODELS, 'checkpoints', 'sd_xl_turbo_1.0_fp16.safetensors')
-  const run = spawnSync(PY, [join(REPO, 'bench/gpu/pieces.py'), ckpt], {
-    encoding: 'utf8',
-    env: { ...process.env, COMFYUI_DIR: COMFY_DIR },
-    timeout: 300_000,
-  })
-  writeFileSync(join(LOGS, 'profile.log'), `${run.stdout}\n${run.stderr}`)
+  const run = inProcess('pieces.py', 'profile.log', 300_000)
   const last = run.stdout.trim().split('\n').at(-1) ?? ''
   results.profile = run.status === 0 ? JSON.parse(last) : { error: run.stderr.slice(-2000) }
   log('profile', results.profile)
