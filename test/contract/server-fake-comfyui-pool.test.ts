@@ -1,5 +1,5 @@
 import { createServer } from 'node:net'
-import { freePort, startServer } from './server-target.js'
+import { freePort, groupSettings, startServer } from './server-target.js'
 import { defineContractSuite } from './suite.js'
 import type { ContractTarget } from './target.js'
 
@@ -28,8 +28,7 @@ const poolTarget: ContractTarget = {
       // 150 ms per sampling step: a 1024² 4-step generation takes at least 0.6 s.
       COMFYUI_ARGS: `--step-ms ${options.slow ? 150 : 0}`,
     }
-    if (options.maxQueueSize !== undefined) env['MAX_QUEUE'] = String(options.maxQueueSize)
-    if (options.apiKeys) env['API_KEYS'] = options.apiKeys.join(',')
+    Object.assign(env, groupSettings(options))
     const override = options.jobTimeoutMs !== undefined ? { jobTimeoutMs: options.jobTimeoutMs } : undefined
     const started = await startServer({ backend: 'fake-comfyui', env, ...(override ? { override } : {}) })
     return { baseUrl: started.url, fetch: globalThis.fetch, close: () => started.close() }

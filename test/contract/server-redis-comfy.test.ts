@@ -1,6 +1,6 @@
 import { createServer } from 'node:net'
 import { roundRobinFetch, startTopology } from '../scale/topology.js'
-import { fakeComfyDir, freePort } from './server-target.js'
+import { fakeComfyDir, freePort, groupSettings } from './server-target.js'
 import { defineContractSuite } from './suite.js'
 import type { ContractTarget } from './target.js'
 
@@ -40,9 +40,7 @@ async function workerReady(url: string): Promise<void> {
 const target: ContractTarget = {
   name: '1 API node + 2 workers on Redis, each with a pool of two fake ComfyUI processes (built server)',
   async start(options) {
-    const env: Record<string, string> = {}
-    if (options.maxQueueSize !== undefined) env['MAX_QUEUE'] = String(options.maxQueueSize)
-    if (options.apiKeys) env['API_KEYS'] = options.apiKeys.join(',')
+    const env = groupSettings(options)
     // JOB_TIMEOUT_MS starts at 1 s: steps of 400 ms make the slow generation (≥ 2 s) run past it all the same.
     const timeoutMs = options.jobTimeoutMs === undefined ? undefined : Math.max(1000, options.jobTimeoutMs)
     // 150 ms per sampling step: a 1024² 4-step generation takes at least 0.6 s.

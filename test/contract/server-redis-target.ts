@@ -1,4 +1,5 @@
 import { roundRobinFetch, startTopology } from '../scale/topology.js'
+import { groupSettings } from './server-target.js'
 import type { ContractTarget, TargetOptions } from './target.js'
 
 /** Worker settings that make a contract group's {@link TargetOptions} true of the synthetic backend. */
@@ -18,13 +19,7 @@ export function redisTopologyTarget(name: string): ContractTarget {
   return {
     name,
     async start(options) {
-      const env: Record<string, string> = {}
-      if (options.maxQueueSize !== undefined) env['MAX_QUEUE'] = String(options.maxQueueSize)
-      if (options.apiKeys) env['API_KEYS'] = options.apiKeys.join(',')
-      if (options.webhooks) {
-        env['WEBHOOK_SECRETS'] = options.webhooks.secret
-        env['WEBHOOK_ALLOWED_HOSTS'] = options.webhooks.allowedHosts.join(',')
-      }
+      const env = groupSettings(options)
       const topology = await startTopology({ apiNodes: 2, workers: 2, env, workerEnv: workerEnv(options) })
       await topology.ready()
       const urls = topology.apis.map((node) => node.url)

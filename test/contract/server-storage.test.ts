@@ -4,16 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect } from 'vitest'
 import { requireMoto } from '../prerequisites.js'
-import { freePort, startServer } from './server-target.js'
+import { freePort, groupSettings, startServer } from './server-target.js'
 import { defineContractSuite } from './suite.js'
 import type { ContractTarget, TargetOptions } from './target.js'
 
 /** What a contract group asks of the server, as an operator's environment settings. */
 const groupEnv = (options: TargetOptions): Record<string, string> => {
-  const env: Record<string, string> = { SYNTHETIC_STEP_MS: options.slow ? '150' : '0' }
-  if (options.maxQueueSize !== undefined) env['MAX_QUEUE'] = String(options.maxQueueSize)
-  if (options.apiKeys) env['API_KEYS'] = options.apiKeys.join(',')
-  return env
+  return { SYNTHETIC_STEP_MS: options.slow ? '150' : '0', ...groupSettings(options) }
 }
 
 /**

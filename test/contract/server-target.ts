@@ -114,11 +114,12 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
   }
 }
 
-/** Settings that make a contract group's {@link TargetOptions} true of the server. */
-const serverSettings = (
-  backend: StartServerOptions['backend'],
-  options: TargetOptions,
-): Pick<StartServerOptions, 'env' | 'override'> => {
+/**
+ * The operator settings every server target gives for a contract group's {@link TargetOptions}: `MAX_QUEUE`,
+ * `API_KEYS`, `WEBHOOK_SECRETS` and `WEBHOOK_ALLOWED_HOSTS` (each node of a topology gets them).
+ * @example startServer({ backend: 'synthetic', env: groupSettings({ apiKeys: ['k'] }) })
+ */
+export function groupSettings(options: TargetOptions): Record<string, string> {
   const env: Record<string, string> = {}
   if (options.maxQueueSize !== undefined) env['MAX_QUEUE'] = String(options.maxQueueSize)
   if (options.apiKeys) env['API_KEYS'] = options.apiKeys.join(',')
@@ -126,6 +127,15 @@ const serverSettings = (
     env['WEBHOOK_SECRETS'] = options.webhooks.secret
     env['WEBHOOK_ALLOWED_HOSTS'] = options.webhooks.allowedHosts.join(',')
   }
+  return env
+}
+
+/** Settings that make a contract group's {@link TargetOptions} true of the server. */
+const serverSettings = (
+  backend: StartServerOptions['backend'],
+  options: TargetOptions,
+): Pick<StartServerOptions, 'env' | 'override'> => {
+  const env = groupSettings(options)
   // 150 ms per sampling step: a 1024² 4-step generation takes at least 0.6 s.
   const stepMs = options.slow ? 150 : 0
   if (backend === 'fake-comfyui') env['COMFYUI_ARGS'] = `--step-ms ${stepMs}`
