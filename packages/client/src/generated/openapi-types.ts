@@ -320,7 +320,8 @@ export interface components {
             sync_mode?: boolean;
             /**
              * @description How many images to make from this prompt, in one batch. Image `i` (0-based) uses seed `seed + i`, so each
-             *     one can be made again alone with its own seed. The response lists them all in `images`.
+             *     one can be made again alone with its own seed. The response lists them all in `images`. `seed +
+             *     num_images - 1` must stay within the seed's maximum (422 otherwise).
              * @default 1
              */
             num_images?: number;
@@ -342,8 +343,8 @@ export interface components {
             strength?: number;
             /**
              * Format: uri
-             * @description `POST /queue/generate` only (422 on `POST /generate`): an `http(s)` URL the server POSTs the result to
-             *     when the request ends, signed as the `generationFinished` webhook describes. Private, loopback and
+             * @description `POST /queue/generate` only (422 on `POST /generate`): an `http(s)` URL, in printable ASCII
+             *     (percent-encode anything else), that the server POSTs the result to when the request ends, signed as the `generationFinished` webhook describes. Private, loopback and
              *     link-local targets are refused unless the operator allowlists them (`WEBHOOK_ALLOWED_HOSTS`).
              *     `?fal_webhook=<url>` on the submit URL (what fal's client sends) is the same.
              */

@@ -73,7 +73,7 @@ export const generateRequestSchema = {
       "minimum": 1,
       "maximum": 4,
       "default": 1,
-      "description": "How many images to make from this prompt, in one batch. Image `i` (0-based) uses seed `seed + i`, so each\none can be made again alone with its own seed. The response lists them all in `images`.\n"
+      "description": "How many images to make from this prompt, in one batch. Image `i` (0-based) uses seed `seed + i`, so each\none can be made again alone with its own seed. The response lists them all in `images`. `seed +\nnum_images - 1` must stay within the seed's maximum (422 otherwise).\n"
     },
     "image_url": {
       "type": "string",
@@ -93,7 +93,9 @@ export const generateRequestSchema = {
       "format": "uri",
       "minLength": 1,
       "maxLength": 2048,
-      "description": "`POST /queue/generate` only (422 on `POST /generate`): an `http(s)` URL the server POSTs the result to\nwhen the request ends, signed as the `generationFinished` webhook describes. Private, loopback and\nlink-local targets are refused unless the operator allowlists them (`WEBHOOK_ALLOWED_HOSTS`).\n`?fal_webhook=<url>` on the submit URL (what fal's client sends) is the same.\n"
+      "pattern": "^[!-~]+$",
+      "x-pattern-message": "String should be a URL in printable ASCII (percent-encode other characters)",
+      "description": "`POST /queue/generate` only (422 on `POST /generate`): an `http(s)` URL, in printable ASCII\n(percent-encode anything else), that the server POSTs the result to when the request ends, signed as the `generationFinished` webhook describes. Private, loopback and\nlink-local targets are refused unless the operator allowlists them (`WEBHOOK_ALLOWED_HOSTS`).\n`?fal_webhook=<url>` on the submit URL (what fal's client sends) is the same.\n"
     }
   }
 } as const

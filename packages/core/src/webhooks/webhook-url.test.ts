@@ -37,7 +37,10 @@ describe('readWebhookUrl', () => {
   it.each([
     ['ftp://example.com/hook', 'url_scheme'],
     ['javascript:alert(1)', 'url_scheme'],
-    ['not a url', 'url_parsing'],
+    ['not-a-url', 'url_parsing'],
+    ['https://example.com/hook with space', 'string_pattern_mismatch'],
+    ['https://exämple.com/hook', 'string_pattern_mismatch'],
+    ['https://example.com/\u0000', 'string_pattern_mismatch'],
     ['https://user:pass@example.com/hook', 'value_error'],
     [`https://example.com/${'a'.repeat(2048)}`, 'string_too_long'],
   ])('refuses %s (%s)', (url, type) => {

@@ -3,6 +3,8 @@ import { ValidationProblem } from '../errors.js'
 /** Longest webhook URL accepted (the contract's `maxLength`). */
 export const MAX_WEBHOOK_URL_LENGTH = 2048
 
+const PRINTABLE_ASCII = /^[!-~]+$/
+
 /** What the host of an app decides about webhooks: without it, a `webhook_url` is refused (422). */
 export interface WebhookAcceptance {
   /**
@@ -50,6 +52,15 @@ export function readWebhookUrl(
   if (text.length === 0) throw refuse(loc, 'String should have at least 1 character', 'string_too_short')
   if (text.length > MAX_WEBHOOK_URL_LENGTH) {
     throw refuse(loc, `String should have at most ${MAX_WEBHOOK_URL_LENGTH} characters`, 'string_too_long')
+  }
+  // The contract's pattern: a URL travels as printable ASCII (2048 characters of percent-encoded UTF-8 would not fit
+  // in a request line).
+  if (!PRINTABLE_ASCII.test(text)) {
+    throw refuse(
+      loc,
+      'String should be a URL in printable ASCII (percent-encode other characters)',
+      'string_pattern_mismatch',
+    )
   }
   let url: URL
   try {
