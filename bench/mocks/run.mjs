@@ -78,14 +78,14 @@ const variants = [
 const prepared = variants.map((variant) => ({ variant, server: setupServer(...variant.handlers()), totals: [] }))
 for (const entry of prepared) {
   entry.call = entry.variant.call()
-  entry.server.listen({ onUnhandledRequest: 'error' })
+  entry.server.listen({ onUnhandledFrame: 'error' })
   for (let index = 0; index < 50; index += 1) await entry.call(index) // warm-up
   entry.server.close()
 }
 for (let round = 0; round < rounds; round += 1) {
   for (let turn = 0; turn < prepared.length; turn += 1) {
     const entry = prepared[(round + turn) % prepared.length]
-    entry.server.listen({ onUnhandledRequest: 'error' })
+    entry.server.listen({ onUnhandledFrame: 'error' })
     const started = performance.now()
     for (let index = 0; index < calls; index += 1) await entry.call(round * calls + index)
     entry.totals.push(performance.now() - started)

@@ -35,7 +35,7 @@ function authRefresh(store: { token: string }, refresh: () => Promise<void>): Ho
 }
 
 beforeAll(() => {
-  server.listen({ onUnhandledRequest: 'error' })
+  server.listen({ onUnhandledFrame: 'error' })
   server.events.on('request:start', ({ request }) =>
     seen.push({
       line: `${request.method} ${new URL(request.url).pathname}`,

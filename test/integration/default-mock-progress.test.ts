@@ -7,7 +7,7 @@ const baseUrl = 'https://api.genimage.test'
 const { server, genimage } = setupGenimageServer({ baseUrl })
 const client = createClient({ baseUrl })
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }))
 afterEach(() => genimage.reset())
 afterAll(() => server.close())
 

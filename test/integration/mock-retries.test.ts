@@ -15,7 +15,7 @@ const client = createClient({ baseUrl })
 let posts = 0
 
 beforeAll(() => {
-  server.listen({ onUnhandledRequest: 'error' })
+  server.listen({ onUnhandledFrame: 'error' })
   server.events.on('request:start', ({ request }) => {
     if (request.method === 'POST') posts += 1
   })

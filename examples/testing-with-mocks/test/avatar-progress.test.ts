@@ -8,7 +8,7 @@ const baseUrl = 'https://genimage.test'
 const { server, genimage } = setupGenimageServer({ baseUrl, mode: 'manual' })
 const avatars = createAvatarService(createClient({ baseUrl, retry: false }))
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }))
 afterEach(async () => {
   await genimage.controls.finish()
   server.resetHandlers()

@@ -9,7 +9,7 @@ const { server, genimage } = setupGenimageServer({ baseUrl })
 // `retry: false` keeps each scenario to one answer; the client's retries are tested in @genimage/client.
 const avatars = createAvatarService(createClient({ baseUrl, retry: false }))
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }))
 afterEach(() => {
   server.resetHandlers()
   genimage.reset()

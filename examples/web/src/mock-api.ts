@@ -23,7 +23,7 @@ export async function startMockApi(scenario: string | null): Promise<void> {
   const { worker, genimage } = setupGenimageWorker({ baseUrl: '/api', stepMs: 250, overheadMs: 150 })
   await worker.start({
     serviceWorker: { url: `${import.meta.env.BASE_URL}mockServiceWorker.js` },
-    onUnhandledRequest: 'bypass',
+    onUnhandledFrame: 'bypass',
     quiet: true,
   })
   if (!scenario) return

@@ -21,7 +21,10 @@ let receiverUrl = ''
 
 beforeAll(async () => {
   server.listen({
-    onUnhandledRequest: (request, print) => new URL(request.url).hostname !== '127.0.0.1' && print.error(),
+    onUnhandledFrame: ({ frame, defaults }) => {
+      const { request } = frame.data as { request?: Request }
+      if (!request || new URL(request.url).hostname !== '127.0.0.1') defaults.error()
+    },
   })
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/genimage`

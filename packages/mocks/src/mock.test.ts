@@ -6,7 +6,9 @@ const baseUrl = 'https://api.genimage.test/v1'
 const genimage = createGenimageMock({ baseUrl, mode: 'manual' })
 const server = setupServer(...genimage.handlers)
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+// msw 3 reads onUnhandledFrame, msw 2 (the Node 20 leg) onUnhandledRequest; each ignores the other's name.
+const strict = { onUnhandledFrame: 'error', onUnhandledRequest: 'error' } as const
+beforeAll(() => server.listen(strict))
 afterEach(async () => {
   server.resetHandlers()
   await genimage.controls.finish()

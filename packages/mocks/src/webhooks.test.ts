@@ -9,7 +9,9 @@ const hookUrl = 'https://receiver.test/genimage'
 const genimage = createGenimageMock({ baseUrl, firstLookMs: 0, webhookRetry: { firstDelayMs: 5 } })
 const server = setupServer(...genimage.handlers)
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+// msw 3 reads onUnhandledFrame, msw 2 (the Node 20 leg) onUnhandledRequest; each ignores the other's name.
+const strict = { onUnhandledFrame: 'error', onUnhandledRequest: 'error' } as const
+beforeAll(() => server.listen(strict))
 afterEach(() => {
   server.resetHandlers()
   genimage.reset()
