@@ -45,7 +45,7 @@ export interface Topology {
   add(role: 'api' | 'worker', env?: Record<string, string>): Promise<NodeProcess>
   /** Resolves once every API node answers `/ready` with 200 (a worker is ready behind it). */
   ready(): Promise<void>
-  /** Stops every node (SIGKILL), Redis, and removes the files. */
+  /** Stops every node (SIGTERM, then SIGKILL after 10 s), Redis, and removes the files. */
   close(): Promise<void>
 }
 
@@ -132,7 +132,15 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       }
     },
     async close() {
-      await Promise.all(all.map((node) => node.kill()))
+      // SIGTERM first, so that a worker's supervisor stops the ComfyUI processes it started: they run in process
+      // groups of their own and outlive a SIGKILLed parent. What has not exited after 10 s is SIGKILLed.
+      await Promise.all(
+        all.map(async (node) => {
+          const late = setTimeout(() => node.process.kill(), 10_000)
+          await node.terminate()
+          clearTimeout(late)
+        }),
+      )
       await redis.stop()
       await rm(filesDir, { recursive: true, force: true })
     },
