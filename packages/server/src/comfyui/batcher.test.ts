@@ -1,26 +1,10 @@
-import type { BackendImage, BackendJob, ResolvedGenerateRequest } from '@genimage/core'
+import type { BackendImage } from '@genimage/core'
 import { describe, expect, it } from 'vitest'
+import { makeJob } from '../../test/fixtures/comfy-backend-harness.js'
 import { type BatchEntry, Batcher, type GroupControl } from './batcher.js'
 
-const input: ResolvedGenerateRequest = {
-  prompt: 'a fox',
-  negative_prompt: '',
-  width: 512,
-  height: 512,
-  num_inference_steps: 1,
-  seed: 1,
-  output_format: 'png',
-  sync_mode: false,
-  num_images: 1,
-}
-
-const job = (id: string): BackendJob => ({
-  id,
-  input,
-  signal: new AbortController().signal,
-  reportProgress: () => {},
-  log: () => {},
-})
+/** A one-image job, named by its prompt. */
+const job = (prompt: string) => makeJob({ prompt }).job
 
 const image: BackendImage = {
   bytes: new Uint8Array([1]),
@@ -70,7 +54,7 @@ describe('Batcher', () => {
     prompts[0]!.control.outputReached()
     await tick()
     expect(prompts).toHaveLength(2)
-    expect(prompts[1]!.entries.map((entry) => entry.job.id)).toEqual(['b', 'c', 'd'])
+    expect(prompts[1]!.entries.map((entry) => entry.job.input.prompt)).toEqual(['b', 'c', 'd'])
     prompts[0]!.end()
     prompts[1]!.end()
     await expect(Promise.all(waiting)).resolves.toHaveLength(3)
