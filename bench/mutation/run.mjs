@@ -54,4 +54,4 @@ for (const name of packages) {
 printTable(Object.entries(results).map(([name, { measured_at, ...result }]) => ({ package: name, ...result })))
 // Packages not run this time keep their last measurement.
 const all = { ...previous, ...results }
-console.log(`\nwrote ${await writeResult('mutation', { tool: 'StrykerJS 9.6 + vitest runner', packages: all })}`)
+console.log(`\nwrote ${await writeResult('mutation', { tool: 'StrykerJS 10.1 + vitest runner', packages: all })}`)
