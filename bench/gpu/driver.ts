@@ -42,7 +42,6 @@ import {
   batchPlan,
   buildBatchGraph,
   decodeBinaryFrame,
-  FAST_PATH_CLASSES,
   imageInfo,
   plainPath,
   readWorkflowFiles,
@@ -1019,13 +1018,16 @@ async function phaseTranscript() {
     [prime, error, batch].map((entry) => JSON.stringify(entry)).join('\n') + '\n',
   )
   const objectInfo: Record<string, unknown> = {}
-  for (const name of [
-    'GenimageOutput',
-    'GenimageClipFp16',
-    'GenimageLoadImage',
-    ...FAST_PATH_CLASSES,
-    ...BATCH_CLASSES,
-  ]) {
+  // Every class of ours the shipped workflows use, and the batching classes the bridge puts into prompts.
+  const ours = new Set<string>(BATCH_CLASSES)
+  for (const name of readdirSync(WORKFLOWS)) {
+    const graph = JSON.parse(readFileSync(join(WORKFLOWS, name, 'workflow.json'), 'utf8')) as Record<
+      string,
+      { class_type: string }
+    >
+    for (const node of Object.values(graph)) if (node.class_type.startsWith('Genimage')) ours.add(node.class_type)
+  }
+  for (const name of ours) {
     objectInfo[name] = await (await fetch(`${COMFY}/object_info/${name}`)).json()
   }
   writeFileSync(join(OUT, 'object-info-genimage.json'), JSON.stringify(objectInfo, null, 1))

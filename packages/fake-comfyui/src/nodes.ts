@@ -13,6 +13,7 @@ import {
   GENIMAGE_GRAPH_CLASSES,
   GENIMAGE_LOAD_CLASS,
   GENIMAGE_OUTPUT_CLASS,
+  GENIMAGE_VAE_CLASSES,
 } from './object-info.js'
 import { genimageFrame } from './sequence.js'
 
@@ -208,6 +209,14 @@ export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
   async [GENIMAGE_CLIP_FP16_CLASS](inputs, ctx) {
     await ctx.work()
     return { outputs: [inputs['clip']] }
+  },
+  async [GENIMAGE_VAE_CLASSES.groupNorm](inputs, ctx) {
+    await ctx.work()
+    return { outputs: [inputs['vae']] }
+  },
+  async [GENIMAGE_VAE_CLASSES.graph](inputs, ctx) {
+    await ctx.work()
+    return { outputs: [inputs['vae']] }
   },
   async [GENIMAGE_BATCH_CLASSES.text](inputs, ctx) {
     await ctx.work()

@@ -88,6 +88,9 @@ export const GENIMAGE_GRAPH_CLASSES = { model: 'GenimageCudaGraph', clip: 'Genim
 /** Our text-encoder precision node (`precision.py`): CLIP → CLIP, run in fp16 instead of ComfyUI's fp32. */
 export const GENIMAGE_CLIP_FP16_CLASS = 'GenimageClipFp16'
 
+/** Our VAE decoder nodes (`vae_decode.py`): VAE → VAE, GPU-wide GroupNorm (both paths) and a CUDA graph (fast path). */
+export const GENIMAGE_VAE_CLASSES = { groupNorm: 'GenimageVaeGroupNorm', graph: 'GenimageCudaGraphVae' } as const
+
 /** Our batching nodes (`batch.py`). */
 export const GENIMAGE_BATCH_CLASSES = { text: 'GenimageBatchTextEncode', sampler: 'GenimageBatchSampler' } as const
 
@@ -334,6 +337,22 @@ export function buildObjectInfo(checkpoints: readonly string[]): Record<string, 
       output: ['CLIP'],
       category: 'advanced/conditioning',
       description: "Runs the CLIP text encoders in fp16 (or bf16) instead of ComfyUI's fp32; outputs stay fp32.",
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+    v1(GENIMAGE_VAE_CLASSES.groupNorm, 'genimage VAE decoder GroupNorm (GPU-wide)', {
+      required: { vae: ['VAE', {}] },
+      output: ['VAE'],
+      category: 'latent',
+      description:
+        "Runs the VAE decoder's GroupNorm layers as a GPU-wide reduction and one fused kernel (same math, other rounding).",
+      pythonModule: 'custom_nodes.genimage_output',
+    }),
+    v1(GENIMAGE_VAE_CLASSES.graph, 'genimage CUDA graph (VAE decoder)', {
+      required: { vae: ['VAE', {}], max_graphs: ['INT', { default: 8, min: 1, max: 64 }] },
+      output: ['VAE'],
+      category: 'latent',
+      description:
+        'Replays the VAE decoder as a CUDA graph per latent shape and keeps the images on the GPU (same pixels).',
       pythonModule: 'custom_nodes.genimage_output',
     }),
     v1(GENIMAGE_BATCH_CLASSES.text, 'genimage batch text encode (one prompt per item)', {

@@ -285,7 +285,11 @@ describe('fake ComfyUI protocol', () => {
       await readFile(new URL('../src/transcripts/object-info-genimage.json', import.meta.url), 'utf8'),
     ) as Record<string, unknown>
     const fake = await start()
-    for (const name of Object.keys(recorded).filter((key) => !key.startsWith('$'))) {
+    const names = Object.keys(recorded).filter((key) => !key.startsWith('$'))
+    // Every custom class the fake offers was recorded, so none is described from memory only.
+    const offered = Object.keys((await get(fake, '/object_info')).json).filter((key) => key.startsWith('Genimage'))
+    expect(offered.sort()).toEqual([...names].sort())
+    for (const name of names) {
       expect((await get(fake, `/object_info/${name}`)).json[name], name).toEqual(recorded[name])
     }
   })

@@ -207,6 +207,8 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
     expect(graph!['30']?.class_type).toBe('GenimageCudaGraph')
     expect(graph!['31']?.class_type).toBe('GenimageCudaGraphClip')
     expect(graph!['13']?.inputs['model']).toEqual(['30', 0])
+    expect(graph!['8']?.inputs['vae']).toEqual(['34', 0])
+    expect(graph!['34']).toMatchObject({ class_type: 'GenimageCudaGraphVae', inputs: { vae: ['33', 0] } })
     expect(graph!['27']?.inputs).not.toHaveProperty('fast')
   })
 
@@ -216,10 +218,14 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
     const [graph] = prompts(fake)
     expect(Object.values(graph!).map((node) => node.class_type)).not.toContain('GenimageCudaGraph')
     expect(Object.values(graph!).map((node) => node.class_type)).not.toContain('GenimageCudaGraphClip')
+    expect(Object.values(graph!).map((node) => node.class_type)).not.toContain('GenimageCudaGraphVae')
     expect(graph!['13']?.inputs['model']).toEqual(['20', 0])
     // The fp16 text encoders are a precision choice, not a fast-path shortcut: the plain path keeps them.
     expect(graph!['6']?.inputs['clip']).toEqual(['32', 0])
     expect(graph!['32']).toMatchObject({ class_type: 'GenimageClipFp16', inputs: { clip: ['20', 1] } })
+    // So is the decoder's GPU-wide GroupNorm: the decode reads it directly once the VAE's CUDA graph is bypassed.
+    expect(graph!['8']?.inputs['vae']).toEqual(['33', 0])
+    expect(graph!['33']).toMatchObject({ class_type: 'GenimageVaeGroupNorm', inputs: { vae: ['20', 2] } })
     expect(graph!['27']?.inputs['fast']).toBe(false)
   })
 

@@ -40,18 +40,23 @@ function graph(
   return g
 }
 
+/** Nodes the plain path gained after record.py ran, and the input each passes through (CLIP → CLIP, VAE → VAE). */
+const KEPT_SINCE_RECORDING: Record<string, string> = { GenimageClipFp16: 'clip', GenimageVaeGroupNorm: 'vae' }
+
 /**
  * The graph record.py ran: the default workflow's plain path as it was then, before GenimageClipFp16 (fp16 text
- * encoders) sat between the checkpoint and the text encoders; its readers read the checkpoint's CLIP again.
+ * encoders) and GenimageVaeGroupNorm (the decoder's GroupNorm) sat after the checkpoint; their readers read the
+ * checkpoint's CLIP and VAE again.
  */
 function recordedGraph(plain: ComfyGraph): ComfyGraph {
   const graph = structuredClone(plain)
   for (const [id, node] of Object.entries(graph)) {
-    if (node.class_type !== 'GenimageClipFp16') continue
+    const through = KEPT_SINCE_RECORDING[node.class_type]
+    if (through === undefined) continue
     delete graph[id]
     for (const reader of Object.values(graph)) {
       for (const [name, value] of Object.entries(reader.inputs)) {
-        if (Array.isArray(value) && value[0] === id) reader.inputs[name] = node.inputs['clip']
+        if (Array.isArray(value) && value[0] === id) reader.inputs[name] = node.inputs[through]
       }
     }
   }

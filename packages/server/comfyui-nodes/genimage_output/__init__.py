@@ -29,6 +29,7 @@ from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
 from .encode import encode_batch, warm_nvjpeg_later
 from .load import GenimageLoadImage
 from .precision import GenimageClipFp16
+from .vae_decode import GenimageCudaGraphVae, GenimageVaeGroupNorm
 
 try:  # ComfyUI >= 0.3.4x: the prompt and node being executed, set by the executor
     from comfy_execution.utils import get_executing_context
@@ -102,6 +103,8 @@ NODE_CLASS_MAPPINGS = {
     "GenimageBatchSampler": GenimageBatchSampler,
     "GenimageLoadImage": GenimageLoadImage,
     "GenimageClipFp16": GenimageClipFp16,
+    "GenimageVaeGroupNorm": GenimageVaeGroupNorm,
+    "GenimageCudaGraphVae": GenimageCudaGraphVae,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
     "GenimageOutput": "genimage output (WebSocket)",
@@ -111,4 +114,6 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "GenimageBatchSampler": "genimage batch sampler (one seed per item)",
     "GenimageLoadImage": "genimage load image (base64 in the prompt)",
     "GenimageClipFp16": "genimage text encoders in fp16",
+    "GenimageVaeGroupNorm": "genimage VAE decoder GroupNorm (GPU-wide)",
+    "GenimageCudaGraphVae": "genimage CUDA graph (VAE decoder)",
 }

@@ -153,7 +153,11 @@ export function buildGraph(workflow: Workflow, input: ResolvedGenerateRequest, i
 }
 
 /** Classes that only make a workflow faster (same pixels): the plain path (`FAST_PATH=0`) bypasses them. */
-export const FAST_PATH_CLASSES: readonly string[] = ['GenimageCudaGraph', 'GenimageCudaGraphClip']
+export const FAST_PATH_CLASSES: readonly string[] = [
+  'GenimageCudaGraph',
+  'GenimageCudaGraphClip',
+  'GenimageCudaGraphVae',
+]
 
 /**
  * The plain path of a workflow: every {@link FAST_PATH_CLASSES} node bypassed (whatever read its output reads its
