@@ -10,11 +10,11 @@ export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '
 
 /**
  * The measured numbers the model uses, each with the file and field it comes from.
- * @param {string} [dir] folder holding gpu-h200.json, pool-redis-threads-h200x2.json and queue.json
+ * @param {string} [dir] folder holding gpu-h200-pass1.json, pool-redis-threads-h200x2.json and queue.json
  */
 export const readInputs = (dir = RESULTS_DIR) => {
   const read = (name) => JSON.parse(readFileSync(join(dir, name), 'utf8'))
-  const gpu = read('gpu-h200.json')
+  const gpu = read('gpu-h200-pass1.json')
   const pool = read('pool-redis-threads-h200x2.json')
   const queue = read('queue.json')
   const single = gpu.genimage['512_1step_png']
@@ -25,18 +25,18 @@ export const readInputs = (dir = RESULTS_DIR) => {
   const trace8 = gpu.experiment_row_by_row_text_and_vae.trace_512_1step_png_batch8
   const redis = queue.latency.find((v) => v.variant.startsWith('Redis queue, API node + worker'))
   return {
-    /** gpu-h200.json genimage.throughput_512_1step_png: closed loop, one ComfyUI, direct (no Redis) */
+    /** gpu-h200-pass1.json genimage.throughput_512_1step_png: closed loop, one ComfyUI, direct (no Redis) */
     closedLoop: gpu.genimage.throughput_512_1step_png.map((r) => ({
       clients: r.clients,
       images_per_s: r.images_per_s,
       p50: r.latency_ms.p50,
       p99: r.latency_ms.p99,
     })),
-    /** client-side time outside the server: end_to_end p50 − server_total p50 (gpu-h200.json, 512² 1 step PNG) */
+    /** client-side time outside the server: end_to_end p50 − server_total p50 (gpu-h200-pass1.json, 512² 1 step PNG) */
     clientOverheadMs: Math.round((single.end_to_end_ms.p50 - single.server_total_ms.p50) * 10) / 10,
     /** queue.json: p50 latency the Redis queue (API node + worker) adds over the embedded queue */
     redisAddedMs: redis.added_vs_embedded_ms.p50,
-    /** coefficient of variation of single 512² 1 step PNG requests (gpu-h200.json samples) */
+    /** coefficient of variation of single 512² 1 step PNG requests (gpu-h200-pass1.json samples) */
     cv: Math.round((sd / mean) * 1000) / 1000,
     /** direct measurements of a batch's time in ComfyUI (total_ms p50) for comparison with the fit */
     batchTraces: [

@@ -93,7 +93,7 @@ const result = {
   what: 'Capacity model of genimage at 512² 1 step PNG on H200s: discrete-event simulation (bench/capacity/sim.mjs)',
   command: `node bench/capacity/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   inputs: {
-    files: ['gpu-h200.json', 'pool-redis-threads-h200x2.json', 'queue.json'],
+    files: ['gpu-h200-pass1.json', 'pool-redis-threads-h200x2.json', 'queue.json'],
     closed_loop_one_comfyui: inputs.closedLoop,
     client_overhead_ms: inputs.clientOverheadMs,
     redis_added_p50_ms: inputs.redisAddedMs,
