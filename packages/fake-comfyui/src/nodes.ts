@@ -95,6 +95,14 @@ function images(value: unknown): FakeImage[] {
 }
 
 /** The behaviour of every class in the fake's `/object_info`. */
+/** Our speed-up and precision nodes (X → X): the fake returns what it was given, after the node's work time. */
+const passThrough =
+  (input: string): NodeBehaviour =>
+  async (inputs, ctx) => {
+    await ctx.work()
+    return { outputs: [inputs[input]] }
+  }
+
 export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
   async CheckpointLoaderSimple(inputs, ctx) {
     const name = str(inputs['ckpt_name'])
@@ -198,26 +206,11 @@ export const NODE_BEHAVIOURS: Record<string, NodeBehaviour> = {
     }
     return { outputs: [batch] }
   },
-  async [GENIMAGE_GRAPH_CLASSES.model](inputs, ctx) {
-    await ctx.work()
-    return { outputs: [inputs['model']] }
-  },
-  async [GENIMAGE_GRAPH_CLASSES.clip](inputs, ctx) {
-    await ctx.work()
-    return { outputs: [inputs['clip']] }
-  },
-  async [GENIMAGE_CLIP_FP16_CLASS](inputs, ctx) {
-    await ctx.work()
-    return { outputs: [inputs['clip']] }
-  },
-  async [GENIMAGE_VAE_CLASSES.groupNorm](inputs, ctx) {
-    await ctx.work()
-    return { outputs: [inputs['vae']] }
-  },
-  async [GENIMAGE_VAE_CLASSES.graph](inputs, ctx) {
-    await ctx.work()
-    return { outputs: [inputs['vae']] }
-  },
+  [GENIMAGE_GRAPH_CLASSES.model]: passThrough('model'),
+  [GENIMAGE_GRAPH_CLASSES.clip]: passThrough('clip'),
+  [GENIMAGE_CLIP_FP16_CLASS]: passThrough('clip'),
+  [GENIMAGE_VAE_CLASSES.groupNorm]: passThrough('vae'),
+  [GENIMAGE_VAE_CLASSES.graph]: passThrough('vae'),
   async [GENIMAGE_BATCH_CLASSES.text](inputs, ctx) {
     await ctx.work()
     const texts = JSON.parse(str(inputs['texts']) || '[]') as string[]
