@@ -36,6 +36,7 @@ import {
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
+import { encodePng, paintLatent } from '../../packages/core/src/index.js'
 import {
   BATCH_CLASSES,
   type BatchPlan,
@@ -841,8 +842,8 @@ async function traceBatch(count: number, batch: number) {
   )
 }
 
-async function defaultBatching(): Promise<{ workflow: Workflow; plan: BatchPlan }> {
-  const files = await readWorkflowFiles(join(WORKFLOWS, 'sdxl-turbo'))
+async function defaultBatching(name = 'sdxl-turbo'): Promise<{ workflow: Workflow; plan: BatchPlan }> {
+  const files = await readWorkflowFiles(join(WORKFLOWS, name))
   const workflow = {
     ...files,
     bindings: files.bindings as Workflow['bindings'],
@@ -850,7 +851,7 @@ async function defaultBatching(): Promise<{ workflow: Workflow; plan: BatchPlan 
     formats: ['png'] as const,
   }
   const plan = batchPlan(workflow as Workflow)
-  if (typeof plan === 'string') throw new Error(`default workflow not batchable: ${plan}`)
+  if (typeof plan === 'string') throw new Error(`workflow ${name} not batchable: ${plan}`)
   return { workflow: workflow as Workflow, plan }
 }
 
@@ -1012,10 +1013,29 @@ async function phaseTranscript() {
     sync_mode: false,
   }))
   const batch = await runOne('batch-3-2steps', buildBatchGraph(workflow, plan, inputs))
+  // Image-to-image as the bridge builds it: two requests of one picture (base64 in the prompt), batched.
+  const img2img = await defaultBatching('sdxl-turbo-img2img')
+  const picture = Buffer.from(encodePng(paintLatent('an input picture', 1, 64, 48), 64, 48)).toString('base64')
+  const pictureInputs = ['a red fox in snow', 'a lighthouse at dusk'].map((prompt, i) => ({
+    prompt,
+    negative_prompt: '',
+    width: 256,
+    height: 256,
+    num_inference_steps: 2,
+    strength: 0.5,
+    seed: 41 + i,
+    output_format: 'png' as const,
+    sync_mode: false,
+    num_images: 1,
+  }))
+  const img2imgBatch = await runOne(
+    'img2img-2-2steps',
+    buildBatchGraph(img2img.workflow, img2img.plan, pictureInputs, picture),
+  )
   ws.close()
   writeFileSync(
     join(OUT, 'transcripts.jsonl'),
-    [prime, error, batch].map((entry) => JSON.stringify(entry)).join('\n') + '\n',
+    [prime, error, batch, img2imgBatch].map((entry) => JSON.stringify(entry)).join('\n') + '\n',
   )
   const objectInfo: Record<string, unknown> = {}
   // Every class of ours the shipped workflows use, and the batching classes the bridge puts into prompts.
@@ -1046,7 +1066,7 @@ async function phaseTranscript() {
   }
   writeFileSync(join(OUT, 'object-info-builtin.json'), JSON.stringify(builtin, null, 1))
   results.transcript = {
-    recorded: ['node-error', 'batch-3-2steps'],
+    recorded: ['node-error', 'batch-3-2steps', 'img2img-2-2steps'],
     messages: error.messages.length,
     batch_messages: batch.messages.length,
   }

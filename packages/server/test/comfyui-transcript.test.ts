@@ -1,6 +1,7 @@
 // Replays on the fake the scenarios `@genimage/fake-comfyui`'s `src/transcripts/record.py` ran on real ComfyUI 0.8.0 (GPU box,
 // GenimageOutput installed) and compares the WebSocket messages, condensed, with the recorded transcript.
 import { readFile } from 'node:fs/promises'
+import { encodePng, paintLatent } from '@genimage/core'
 import { condense, FakeComfyUI, type RecordedMessage } from '@genimage/fake-comfyui'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -217,6 +218,26 @@ beforeAll(async () => {
     num_images: 1,
   }))
   await run(sink3, 'batch-3-2steps', buildBatchGraph(fast, plan, inputs), 'probe3')
+  // Two image-to-image requests of one picture (base64 in the prompt), batched (recorded by bench/gpu after that).
+  const img2img = await checkWorkflow(await readWorkflowFiles(defaultWorkflowDir('sdxl-turbo-img2img')), async (name) =>
+    (await fetch(`${fake.url}/object_info/${name}`)).json().then((info) => info[name]),
+  )
+  const img2imgPlan = batchPlan(img2img)
+  if (typeof img2imgPlan === 'string') throw new Error(img2imgPlan)
+  const picture = Buffer.from(encodePng(paintLatent('an input picture', 1, 64, 48), 64, 48)).toString('base64')
+  const pictureInputs = ['a red fox in snow', 'a lighthouse at dusk'].map((prompt, i) => ({
+    prompt,
+    negative_prompt: '',
+    width: 256,
+    height: 256,
+    num_inference_steps: 2,
+    strength: 0.5,
+    seed: 41 + i,
+    output_format: 'png' as const,
+    sync_mode: false,
+    num_images: 1,
+  }))
+  await run(sink3, 'img2img-2-2steps', buildBatchGraph(img2img, img2imgPlan, pictureInputs, picture), 'probe3')
   probe3.close()
 }, 60_000)
 
@@ -246,6 +267,7 @@ describe('fake ComfyUI against a transcript of real ComfyUI 0.8.0', () => {
     'no-client-id',
     'node-error',
     'batch-3-2steps',
+    'img2img-2-2steps',
   ])('sends the same WebSocket messages in the same order: %s', (name) => {
     expect(seen[name]).toEqual(recorded.scenarios[name])
   })
