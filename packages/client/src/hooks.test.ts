@@ -4,7 +4,7 @@ import { AuthenticationError } from './errors/authentication-error.js'
 import { GenimageError } from './errors/genimage-error.js'
 import { ServiceUnavailableError } from './errors/service-unavailable-error.js'
 import { TimeoutError } from './errors/timeout-error.js'
-import type { HookState, Hooks } from './hooks.js'
+import { type HookState, type Hooks, runHooks } from './hooks.js'
 import { eventStream, fetchStub, generated, hang, json, useFakeClock } from './test-helpers.js'
 
 const baseUrl = 'http://api.test'
@@ -13,6 +13,18 @@ const unauthorized = () => json({ detail: 'Invalid API key' }, 401)
 
 afterEach(() => {
   vi.useRealTimers()
+})
+
+describe('runHooks', () => {
+  it('returns nothing at once without hooks, else resolves with the first value one returns', async () => {
+    expect(runHooks(undefined, {})).toBeUndefined()
+    expect(runHooks([], {})).toBeUndefined()
+    const seen: number[] = []
+    const hooks = [() => void seen.push(1), async () => 'second', () => 'third']
+    await expect(runHooks(hooks, {})).resolves.toBe('second')
+    expect(seen).toEqual([1])
+    await expect(runHooks([() => {}], {})).resolves.toBeUndefined()
+  })
 })
 
 describe('beforeRequest', () => {

@@ -98,12 +98,20 @@ export interface Hooks {
   beforeError?: BeforeErrorHook[]
 }
 
-/** Calls `hooks` in order with `state`, awaiting each, and resolves with the first value one returns. */
-export async function runHooks<S, R>(
+/**
+ * Calls `hooks` in order with `state`, awaiting each, and resolves with the first value one returns; with no hooks,
+ * returns `undefined` at once (no promise: the path every call takes when hooks are unused).
+ */
+export function runHooks<S, R>(
   hooks: readonly ((state: S) => Awaitable<R>)[] | undefined,
   state: S,
-): Promise<R | undefined> {
-  for (const hook of hooks ?? []) {
+): Promise<R | undefined> | undefined {
+  if (!hooks?.length) return undefined
+  return runEach(hooks, state)
+}
+
+async function runEach<S, R>(hooks: readonly ((state: S) => Awaitable<R>)[], state: S): Promise<R | undefined> {
+  for (const hook of hooks) {
     const result = await hook(state)
     if (result !== undefined) return result as R
   }

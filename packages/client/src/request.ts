@@ -58,6 +58,7 @@ export function prepare(config: Config, method: string, path: string, headers?: 
   const target = config.baseUrl + path
   const merged = new Headers({ accept: 'application/json' })
   for (const init of [config.headers, headers]) {
+    if (init === undefined) continue
     new Headers(init).forEach((value, name) => {
       merged.set(name, value)
     })
@@ -99,7 +100,8 @@ export async function send(
   let response = await runHooks(beforeRequest, { request, attempt })
   const start = Date.now()
   if (!response) {
-    const headers = new Headers(request.headers)
+    // A copy only for the API key, which the hooks' request never holds.
+    const headers = config.apiKey ? new Headers(request.headers) : request.headers
     if (config.apiKey && !headers.has('authorization')) headers.set('authorization', `Bearer ${config.apiKey}`)
     try {
       response = await abortable(

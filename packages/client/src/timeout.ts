@@ -48,11 +48,16 @@ export function timer(ms: number): { signal: AbortSignal | undefined; clear: () 
   return { signal: controller.signal, clear: () => clearTimeout(id) }
 }
 
-/** A signal that aborts when any of `signals` does; `unlink` removes its listeners from them. */
+/**
+ * A signal that aborts when any of `signals` does; `unlink` removes its listeners from them. When only one of them
+ * is defined, it is that one, with nothing to unlink.
+ */
 export function linkSignals(signals: readonly (AbortSignal | undefined)[]): {
   signal: AbortSignal
   unlink: () => void
 } {
+  const defined = signals.filter((signal) => signal !== undefined)
+  if (defined.length === 1) return { signal: defined[0]!, unlink: () => {} }
   const controller = new AbortController()
   const abort = () => controller.abort()
   for (const signal of signals) {
@@ -77,7 +82,16 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
     const onAbort = () => reject(signal.reason)
     if (signal.aborted) onAbort()
     signal.addEventListener('abort', onAbort)
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
   })
 }
 

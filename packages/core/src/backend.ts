@@ -39,8 +39,10 @@ export interface BackendResult {
 
 /** One encoded image a backend returns. */
 export interface BackendImage {
-  /** The encoded bytes. */
+  /** The encoded bytes; may be a getter that encodes them on first read, with {@link byteLength} set. */
   bytes: Uint8Array
+  /** The length of `bytes` when known without reading them (an image encoded on first read). */
+  byteLength?: number
   /** The encoding of `bytes`. */
   contentType: ImageContentType
   /** Width in pixels. */

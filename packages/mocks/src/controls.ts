@@ -30,7 +30,8 @@ export interface MockControls {
 
 /** The controls plus the hook the synthetic backend awaits before each step. */
 export interface StepGate extends MockControls {
-  beforeStep(job: BackendJob, step: number): Promise<void>
+  /** Resolves when the step may run: `undefined` when it may at once (nothing is held). */
+  beforeStep(job: BackendJob, step: number): Promise<void> | undefined
   /** Called by the mock when a job completes, so pending waits settle. */
   jobCompleted(jobId: string): void
   /** Resolves when no job is running or queued (set by the mock). */
@@ -56,9 +57,9 @@ export function createStepGate(manual: boolean): StepGate {
     manual,
     idle: async () => {},
     held: () => heldSteps.map(({ jobId, step }) => ({ jobId, step })),
-    async beforeStep(job, step) {
-      if (!holding) return
-      await new Promise<void>((resolve) => {
+    beforeStep(job, step) {
+      if (!holding) return undefined
+      return new Promise<void>((resolve) => {
         heldSteps.push({ jobId: job.id, step, release: resolve })
         const onAbort = (): void => {
           const index = heldSteps.findIndex((held) => held.release === resolve)

@@ -23,10 +23,13 @@ export function createFirstLookGate(graceMs: number) {
       if (release) release()
       else seen.add(record.id)
     },
-    /** Resolves once the job was looked at, `graceMs` passed, or the job was aborted. */
-    async beforeFirstStep(job: { id: string; signal: AbortSignal }): Promise<void> {
-      if (graceMs <= 0 || seen.delete(job.id)) return
-      await new Promise<void>((resolve) => {
+    /**
+     * Resolves once the job was looked at, `graceMs` passed, or the job was aborted; `undefined` when it may start
+     * at once.
+     */
+    beforeFirstStep(job: { id: string; signal: AbortSignal }): Promise<void> | undefined {
+      if (graceMs <= 0 || seen.delete(job.id)) return undefined
+      return new Promise<void>((resolve) => {
         const release = (): void => {
           clearTimeout(timer)
           waiting.delete(job.id)

@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { cors } from 'hono/cors'
 import { HttpProblem } from '../errors.js'
 import {
   createInputImageResolver,
@@ -16,6 +15,7 @@ import { createHostMatcher, DEFAULT_ALLOWED_HOSTS } from './allowed-hosts.js'
 import { allowedMethods } from './allowed-methods.js'
 import { assertAuthorized } from './auth.js'
 import type { AppContext } from './context.js'
+import { createCors } from './cors.js'
 import { ANONYMOUS_OWNER, ownerOfApiKey } from './owner.js'
 import { registerFileRoutes } from './routes/files.js'
 import { registerGenerateRoutes } from './routes/generate.js'
@@ -143,7 +143,7 @@ export function createApp(options: AppOptions): Hono {
   if (corsOption !== false) {
     app.use(
       '*',
-      cors({
+      createCors({
         origin: corsOption === true ? '*' : [...corsOption],
         allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'x-request-id'],
         allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],

@@ -9,5 +9,5 @@ export const ANONYMOUS_OWNER: JobOwner = 'anonymous'
  * @example await ownerOfApiKey('secret') // '2bb80d537b1da3e38bd30361aa855686'
  */
 export function ownerOfApiKey(apiKey: string): Promise<JobOwner> {
-  return sha256Hex(apiKey, 32)
+  return Promise.resolve(sha256Hex(apiKey, 32))
 }

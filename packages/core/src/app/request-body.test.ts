@@ -63,4 +63,32 @@ describe.each(['/generate', '/queue/generate'])('POST %s', (path) => {
       expect(response.status).toBeLessThan(300)
     },
   )
+
+  it('answers 400 for a body that is not UTF-8, and still reads the next one, split in chunks or not', async () => {
+    const invalid = await app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]),
+    })
+    expect(invalid.status).toBe(400)
+    expect((await invalid.json()).detail).toBe('Request body is not valid UTF-8')
+    // A multi-byte character split across two chunks, after a BOM, which UTF-8 decoding drops.
+    const text = new TextEncoder().encode('\uFEFF{"prompt":"雪の中の狐","num_inference_steps":1}')
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(text.subarray(0, 16))
+        controller.enqueue(text.subarray(16))
+        controller.close()
+      },
+    })
+    for (const body of [chunked, text]) {
+      const response = await app.request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit)
+      expect(response.status).toBeLessThan(300)
+    }
+  })
 })

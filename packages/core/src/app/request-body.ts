@@ -7,6 +7,9 @@ const charsetOf = (contentType: string): string | undefined => {
   return match ? (match[2] ?? '').toLowerCase() : undefined
 }
 
+/** Decodes strict UTF-8; each `decode` call stands alone, so one decoder serves every request. */
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 /**
  * Reads a JSON request body: 415 unless `Content-Type` is JSON in UTF-8 (no `charset`, or `utf-8`), 413 past
  * `maxBytes` (checked while streaming, so a huge body is never buffered), 400 when it is not UTF-8 or does not parse.
@@ -42,15 +45,18 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     }
     chunks.push(value)
   }
-  const bytes = new Uint8Array(received)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
+  let bytes = chunks[0] ?? new Uint8Array(0)
+  if (chunks.length > 1) {
+    bytes = new Uint8Array(received)
+    let offset = 0
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset)
+      offset += chunk.byteLength
+    }
   }
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    text = utf8.decode(bytes)
   } catch {
     throw new HttpProblem(400, 'Request body is not valid UTF-8')
   }

@@ -1,5 +1,5 @@
 import { HttpProblem } from '../errors.js'
-import type { JobRecord } from '../queue/port.js'
+import type { JobImage, JobRecord } from '../queue/port.js'
 import type { ImageStore } from '../store/image-store.js'
 import type { GenerateResponse, QueueStatus, QueueSubmitResponse } from '../types.js'
 import { toBase64 } from '../util/base64.js'
@@ -56,26 +56,23 @@ export async function resultBody(
   store: ImageStore,
   fileUrl: (key: string) => string,
 ): Promise<GenerateResponse> {
-  const images = await Promise.all(
-    (job.images ?? []).map(async (image) => {
-      let url = fileUrl(image.key)
-      if (job.input.sync_mode) {
-        const stored = await store.get(image.key)
-        if (!stored) {
-          throw new HttpProblem(404, `The image of request ${job.id} is no longer stored; generate it again`)
-        }
-        url = `data:${image.contentType};base64,${toBase64(stored.bytes)}`
-      }
-      return {
-        url,
-        content_type: image.contentType,
-        file_name: image.key,
-        file_size: image.fileSize,
-        width: image.width,
-        height: image.height,
-      }
-    }),
-  )
+  const describe = (image: JobImage, url: string) => ({
+    url,
+    content_type: image.contentType,
+    file_name: image.key,
+    file_size: image.fileSize,
+    width: image.width,
+    height: image.height,
+  })
+  const dataUri = async (image: JobImage): Promise<string> => {
+    const stored = await store.get(image.key)
+    if (!stored) throw new HttpProblem(404, `The image of request ${job.id} is no longer stored; generate it again`)
+    return `data:${image.contentType};base64,${toBase64(stored.bytes)}`
+  }
+  const jobImages = job.images ?? []
+  const images = job.input.sync_mode
+    ? await Promise.all(jobImages.map(async (image) => describe(image, await dataUri(image))))
+    : jobImages.map((image) => describe(image, fileUrl(image.key)))
   const [first] = images
   if (!first) throw new HttpProblem(500, `Request ${job.id} succeeded without an image`)
   return { image: first, images, seed: job.input.seed, timings: job.timings! }

@@ -33,6 +33,38 @@ describe('runJob', () => {
     expect(timings.inference_ms).toBeGreaterThanOrEqual(0)
   })
 
+  it('stores an image encoded on first read without reading it, answering its known length', async () => {
+    const store = new MemoryImageStore()
+    let reads = 0
+    const bytes = new Uint8Array(7)
+    const lazy: Backend = {
+      name: 'lazy',
+      state: () => 'ready',
+      run: async () => ({
+        images: [
+          {
+            key: 'lazy.png',
+            contentType: 'image/png',
+            width: 256,
+            height: 256,
+            inferenceMs: 0,
+            encodeMs: 0,
+            byteLength: bytes.length,
+            get bytes() {
+              reads += 1
+              return bytes
+            },
+          },
+        ],
+      }),
+    }
+    const { images } = await runJob({ backend: lazy, store, job })
+    expect(images[0]?.fileSize).toBe(7)
+    expect(reads).toBe(0)
+    expect((await store.get('lazy.png'))?.bytes).toBe(bytes)
+    expect(reads).toBe(1)
+  })
+
   it('stores every image of num_images under its own key', async () => {
     const store = new MemoryImageStore()
     const input = resolveGenerateRequest({ prompt: 'a fox', seed: 3, width: 256, height: 256, num_images: 3 })

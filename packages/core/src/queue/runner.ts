@@ -1,6 +1,6 @@
 import { type Backend, BackendError, type BackendInputImage, type BackendResult } from '../backend.js'
 import { contentKey } from '../store/content-key.js'
-import type { ImageStore } from '../store/image-store.js'
+import { type ImageStore, sizeOf } from '../store/image-store.js'
 import type { InputImageRef, LogLine, ResolvedGenerateRequest, Timings } from '../types.js'
 import { isJobError, jobErrorOf, jobErrors } from './errors.js'
 import type { JobError, JobImage } from './port.js'
@@ -92,11 +92,19 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     const images: JobImage[] = []
     for (const image of result.images) {
       const key = image.key ?? (await contentKey(image.bytes, image.contentType))
-      await store.put(key, { bytes: image.bytes, contentType: image.contentType })
+      const byteLength = sizeOf(image)
+      // A getter, so that an image encoded on first read is encoded when someone reads it from the store, if ever.
+      await store.put(key, {
+        get bytes() {
+          return image.bytes
+        },
+        contentType: image.contentType,
+        byteLength,
+      })
       images.push({
         key,
         contentType: image.contentType,
-        fileSize: image.bytes.byteLength,
+        fileSize: byteLength,
         width: image.width,
         height: image.height,
       })

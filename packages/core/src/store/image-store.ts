@@ -2,9 +2,19 @@ import type { ImageContentType } from '../types.js'
 
 /** A stored image as read back from an {@link ImageStore}. */
 export interface StoredImage {
+  /** The encoded bytes; may be a getter that encodes them on first read, with {@link byteLength} set. */
   bytes: Uint8Array
   contentType: ImageContentType
+  /** The length of `bytes` when known without reading them; stores budget by it so as not to encode early. */
+  byteLength?: number
 }
+
+/**
+ * The length of an image's bytes, without reading a lazily encoded image's `bytes`.
+ * @example sizeOf({ bytes: new Uint8Array(3), contentType: 'image/png' }) // 3
+ */
+export const sizeOf = (image: { bytes: Uint8Array; byteLength?: number }): number =>
+  image.byteLength ?? image.bytes.byteLength
 
 /**
  * Where finished images live until callers fetch them from `/files/{key}`.

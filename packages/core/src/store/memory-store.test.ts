@@ -23,6 +23,27 @@ describe('MemoryImageStore', () => {
     expect((await store.get('huge.png'))?.bytes.byteLength).toBe(500)
   })
 
+  it('budgets an image encoded on first read by its byteLength, without reading it', async () => {
+    const store = new MemoryImageStore({ maxBytes: 250 })
+    let reads = 0
+    const lazy = (byteLength: number) => ({
+      contentType: 'image/png' as const,
+      byteLength,
+      get bytes() {
+        reads += 1
+        return new Uint8Array(byteLength)
+      },
+    })
+    await store.put('a.png', lazy(100))
+    await store.put('a.png', lazy(100))
+    await store.put('b.png', lazy(100))
+    await store.put('c.png', image(100))
+    expect(reads).toBe(0)
+    expect(await store.get('a.png')).toBeUndefined()
+    expect((await store.get('b.png'))?.bytes.byteLength).toBe(100)
+    expect(reads).toBe(1)
+  })
+
   it('counts an image put twice once', async () => {
     const store = new MemoryImageStore({ maxBytes: 250 })
     await store.put('a.png', image(100))

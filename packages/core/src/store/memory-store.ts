@@ -1,4 +1,4 @@
-import type { ImageStore, StoredImage } from './image-store.js'
+import { type ImageStore, type StoredImage, sizeOf } from './image-store.js'
 
 /**
  * An {@link ImageStore} in memory, evicting the least recently used images past a byte budget.
@@ -19,14 +19,14 @@ export class MemoryImageStore implements ImageStore {
     const previous = this.#images.get(key)
     if (previous) {
       this.#images.delete(key)
-      this.#bytes -= previous.bytes.byteLength
+      this.#bytes -= sizeOf(previous)
     }
     this.#images.set(key, image)
-    this.#bytes += image.bytes.byteLength
+    this.#bytes += sizeOf(image)
     for (const [oldKey, oldImage] of this.#images) {
       if (this.#bytes <= this.#maxBytes || oldKey === key) break
       this.#images.delete(oldKey)
-      this.#bytes -= oldImage.bytes.byteLength
+      this.#bytes -= sizeOf(oldImage)
     }
   }
 

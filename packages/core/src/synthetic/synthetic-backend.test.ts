@@ -2,6 +2,7 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import type { BackendJob } from '../backend.js'
 import { resolveGenerateRequest } from '../validation/generate-request.js'
+import { encodePng, paintImageToImage, paintLatent } from './images/index.js'
 import { createSyntheticBackend } from './synthetic-backend.js'
 
 const job = (body: Record<string, unknown>, signal = new AbortController().signal) => {
@@ -78,6 +79,32 @@ describe('createSyntheticBackend', () => {
     expect(a!.key).toMatch(/^synthetic-[0-9a-f]{16}\.png$/)
     expect(c!.key).not.toBe(a!.key)
     expect(Buffer.from(c!.bytes).equals(Buffer.from(a!.bytes))).toBe(false)
+  })
+
+  it('encodes a PNG on its first read, to the bytes of its painting, and knows their length before', async () => {
+    const backend = createSyntheticBackend()
+    const { backendJob } = job({ prompt: 'fox', width: 320, height: 264, num_images: 2 })
+    const images = (await backend.run(backendJob)).images
+    for (const [index, image] of images.entries()) {
+      const painted = encodePng(paintLatent('fox', 3 + index, 320, 264), 320, 264)
+      expect(image.byteLength).toBe(painted.length)
+      expect(Buffer.from(image.bytes).equals(Buffer.from(painted))).toBe(true)
+      expect(image.bytes).toBe(image.bytes)
+    }
+    const input = { ...backendJob.input, num_images: 1, image: IMAGE, strength: 0.5 }
+    const [blended] = (await backend.run({ ...backendJob, input })).images
+    const expected = encodePng(paintImageToImage('fox', 3, 320, 264, IMAGE.key, 0.5), 320, 264)
+    expect(blended!.byteLength).toBe(expected.length)
+    expect(Buffer.from(blended!.bytes).equals(Buffer.from(expected))).toBe(true)
+  })
+
+  it('encodes JPEG and WebP at once, their length being unknown before', async () => {
+    const backend = createSyntheticBackend()
+    for (const output_format of ['jpeg', 'webp']) {
+      const [image] = (await backend.run(job({ prompt: 'fox', output_format }).backendJob)).images
+      expect(Object.getOwnPropertyDescriptor(image, 'bytes')?.value).toBeInstanceOf(Uint8Array)
+      expect(image!.byteLength).toBeUndefined()
+    }
   })
 
   it('stops with the abort reason when the job is cancelled mid-way', async () => {

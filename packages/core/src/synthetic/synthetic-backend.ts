@@ -1,7 +1,7 @@
 import type { Backend, BackendImage, BackendJob, BackendResult, BackendState } from '../backend.js'
 import type { ImageContentType, OutputFormat, ResolvedGenerateRequest } from '../types.js'
 import { samplingSteps } from '../validation/generate-request.js'
-import { encodeJpeg, encodePng, encodeWebp, paintImageToImage, paintLatent } from './images/index.js'
+import { encodeJpeg, encodePng, encodeWebp, paintImageToImage, paintLatent, pngByteLength } from './images/index.js'
 
 /** Options of {@link createSyntheticBackend}. */
 export interface SyntheticBackendOptions {
@@ -55,32 +55,47 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true })
   })
 
-/** Paints and encodes one image of a request with its own seed. */
-function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number): BackendImage {
+/** The latent grid of one image of a request with its own seed. */
+const latentOf = (input: ResolvedGenerateRequest, seed: number): Uint8Array =>
+  input.image
+    ? paintImageToImage(input.prompt, seed, input.width, input.height, input.image.key, input.strength ?? 1)
+    : paintLatent(input.prompt, seed, input.width, input.height)
+
+/**
+ * Paints and encodes one image of a request with its own seed, `sampledMs` after its job started. A PNG is encoded
+ * when its bytes are first read, if ever (from the painting again: it is a pure function of the inputs); its length,
+ * which the API answers with, is known from the painting alone.
+ */
+function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number, sampledMs: number): BackendImage {
   const started = performance.now()
   const { width, height, output_format: format } = input
-  const latent = input.image
-    ? paintImageToImage(input.prompt, seed, width, height, input.image.key, input.strength ?? 1)
-    : paintLatent(input.prompt, seed, width, height)
+  const latent = latentOf(input, seed)
   const painted = performance.now()
-  const bytes =
-    format === 'jpeg'
-      ? encodeJpeg(latent, width, height, jpegQuality)
-      : format === 'webp'
-        ? encodeWebp(latent, width, height)
-        : encodePng(latent, width, height)
   // The bytes are a pure function of these inputs, so a hash of them is a content address.
   const identity = [input.prompt, seed, width, height, format, jpegQuality]
   if (input.image) identity.push(input.image.key, input.strength ?? 1)
-  return {
+  const image = {
     key: `synthetic-${fnv64(identity.join('\u0000'))}.${format}`,
-    bytes,
     contentType: contentTypes[format],
     width,
     height,
-    inferenceMs: painted - started,
-    encodeMs: performance.now() - painted,
+    inferenceMs: sampledMs + painted - started,
   }
+  if (format === 'png') {
+    let bytes: Uint8Array | undefined
+    const byteLength = pngByteLength(latent, width, height)
+    return {
+      ...image,
+      byteLength,
+      get bytes() {
+        bytes ??= encodePng(latentOf(input, seed), width, height)
+        return bytes
+      },
+      encodeMs: performance.now() - painted,
+    }
+  }
+  const bytes = format === 'jpeg' ? encodeJpeg(latent, width, height, jpegQuality) : encodeWebp(latent, width, height)
+  return { ...image, bytes, encodeMs: performance.now() - painted }
 }
 
 /**
@@ -88,7 +103,8 @@ function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number
  * same bytes, real PNG/JPEG/WebP files of the requested size, with step progress and controllable latency. Image `i`
  * of a `num_images` request is exactly the one-image request with seed `seed + i`; image-to-image blends a picture
  * standing for the input (see `paintImageToImage`) with the prompt's, by `strength`, and samples
- * `floor(strength × num_inference_steps)` steps, as SDXL Turbo does.
+ * `floor(strength × num_inference_steps)` steps, as SDXL Turbo does. A PNG comes with its `byteLength` and is
+ * encoded when its `bytes` are first read: most mocked images are never fetched.
  * @example const backend = createSyntheticBackend({ stepMs: 25 })
  */
 export function createSyntheticBackend(options: SyntheticBackendOptions = {}): Backend {
@@ -117,10 +133,9 @@ export function createSyntheticBackend(options: SyntheticBackendOptions = {}): B
       await sleep(overheadMs / 2, signal)
       signal.throwIfAborted()
       const sampledMs = performance.now() - started
-      const images = Array.from({ length: input.num_images }, (_, index) => {
-        const image = paint(input, input.seed + index, jpegQuality)
-        return { ...image, inferenceMs: sampledMs + image.inferenceMs }
-      })
+      const images = Array.from({ length: input.num_images }, (_, index) =>
+        paint(input, input.seed + index, jpegQuality, sampledMs),
+      )
       return { images }
     },
   }

@@ -13,17 +13,17 @@ describe('sha256Hex', () => {
       '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
     ],
   ])('gives the FIPS 180-4 digest of %j', async (text, digest) => {
-    expect(await sha256Hex(text)).toBe(digest)
+    expect(sha256Hex(text)).toBe(digest)
   })
 
   it('agrees with Web Crypto at every length around the block and padding boundaries, and on UTF-8', async () => {
     for (let length = 0; length <= 200; length += 1) {
       const text = 'é'.repeat(length % 3) + 'x'.repeat(length)
-      expect(await sha256Hex(text)).toBe(await webCrypto(text))
+      expect(sha256Hex(text)).toBe(await webCrypto(text))
     }
   })
 
   it('cuts the digest to hexDigits', async () => {
-    expect(await sha256Hex('secret', 32)).toBe('2bb80d537b1da3e38bd30361aa855686')
+    expect(sha256Hex('secret', 32)).toBe('2bb80d537b1da3e38bd30361aa855686')
   })
 })

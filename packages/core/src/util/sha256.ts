@@ -1,68 +1,89 @@
 /** The SHA-256 round constants and initial hash: the fractional bits of the cube and square roots of the primes. */
-const K = new Uint32Array(64)
-const H0 = new Uint32Array(8)
+const K = new Int32Array(64)
+const H0 = new Int32Array(8)
 for (let prime = 2, found = 0; found < 64; prime += 1) {
   let isPrime = true
   for (let divisor = 2; divisor * divisor <= prime; divisor += 1) if (prime % divisor === 0) isPrime = false
   if (!isPrime) continue
-  if (found < 8) H0[found] = (prime ** (1 / 2) % 1) * 2 ** 32
-  K[found] = (prime ** (1 / 3) % 1) * 2 ** 32
+  if (found < 8) H0[found] = ((prime ** (1 / 2) % 1) * 2 ** 32) | 0
+  K[found] = ((prime ** (1 / 3) % 1) * 2 ** 32) | 0
   found += 1
 }
 
-const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
+/** The message schedule, reused by every digest (they run synchronously, one at a time). */
+const W = new Int32Array(64)
 
-/** SHA-256 (FIPS 180-4) of bytes, as eight 32-bit words. */
-function sha256(bytes: Uint8Array): Uint32Array {
+/** SHA-256 (FIPS 180-4) of bytes, as eight 32-bit words (signed: `>>> 0` gives the unsigned word). */
+function sha256(bytes: Uint8Array): Int32Array {
   const blocks = (bytes.length + 72) >> 6
-  const words = new Uint32Array(blocks * 16)
+  const words = new Int32Array(blocks * 16)
   for (let i = 0; i < bytes.length; i += 1) words[i >> 2]! |= bytes[i]! << (24 - (i & 3) * 8)
   words[bytes.length >> 2]! |= 0x80 << (24 - (bytes.length & 3) * 8)
   words[words.length - 2] = Math.floor(bytes.length / 2 ** 29)
   words[words.length - 1] = bytes.length * 8
   const hash = H0.slice()
-  const w = new Uint32Array(64)
+  const w = W
   for (let block = 0; block < words.length; block += 16) {
-    w.set(words.subarray(block, block + 16))
+    for (let t = 0; t < 16; t += 1) w[t] = words[block + t]!
     for (let t = 16; t < 64; t += 1) {
       const x = w[t - 15]!
       const y = w[t - 2]!
-      w[t] = w[t - 16]! + (rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3)) + w[t - 7]! + (rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10))
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)
+      w[t] = (w[t - 16]! + s0 + w[t - 7]! + s1) | 0
     }
-    let [a, b, c, d, e, f, g, h] = hash as unknown as number[]
+    let a = hash[0]!
+    let b = hash[1]!
+    let c = hash[2]!
+    let d = hash[3]!
+    let e = hash[4]!
+    let f = hash[5]!
+    let g = hash[6]!
+    let h = hash[7]!
     for (let t = 0; t < 64; t += 1) {
-      const t1 = (h! + (rotr(e!, 6) ^ rotr(e!, 11) ^ rotr(e!, 25)) + ((e! & f!) ^ (~e! & g!)) + K[t]! + w[t]!) | 0
-      const t2 = ((rotr(a!, 2) ^ rotr(a!, 13) ^ rotr(a!, 22)) + ((a! & b!) ^ (a! & c!) ^ (b! & c!))) | 0
+      const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
+      const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[t]! + w[t]!) | 0
+      const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
+      const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
       h = g
       g = f
       f = e
-      e = (d! + t1) | 0
+      e = (d + t1) | 0
       d = c
       c = b
       b = a
       a = (t1 + t2) | 0
     }
-    hash[0]! += a!
-    hash[1]! += b!
-    hash[2]! += c!
-    hash[3]! += d!
-    hash[4]! += e!
-    hash[5]! += f!
-    hash[6]! += g!
-    hash[7]! += h!
+    hash[0] = hash[0]! + a
+    hash[1] = hash[1]! + b
+    hash[2] = hash[2]! + c
+    hash[3] = hash[3]! + d
+    hash[4] = hash[4]! + e
+    hash[5] = hash[5]! + f
+    hash[6] = hash[6]! + g
+    hash[7] = hash[7]! + h
   }
   return hash
 }
 
+const encoder = new TextEncoder()
+
+/** Each byte value as two lower-case hex digits. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+
 /**
- * The SHA-256 of a text (UTF-8) as lower-case hex, cut to `hexDigits`. Computed in JavaScript, in every runtime:
- * for the short texts hashed per request (request fingerprints, API keys) it costs microseconds, where Web Crypto's
- * `digest` costs a round trip through a thread pool.
+ * The SHA-256 of a text (UTF-8) as lower-case hex, cut to `hexDigits`. Computed in JavaScript, synchronously, in
+ * every runtime: for the short texts hashed per request (request fingerprints, API keys) it costs microseconds, where
+ * Web Crypto's `digest` costs a round trip through a thread pool.
  * @default hexDigits 64 (the whole digest)
- * @example await sha256Hex('secret', 32) // '2bb80d537b1da3e38bd30361aa855686'
+ * @example sha256Hex('secret', 32) // '2bb80d537b1da3e38bd30361aa855686'
  */
-export async function sha256Hex(text: string, hexDigits = 64): Promise<string> {
+export function sha256Hex(text: string, hexDigits = 64): string {
+  const hash = sha256(encoder.encode(text))
   let hex = ''
-  for (const word of sha256(new TextEncoder().encode(text))) hex += word.toString(16).padStart(8, '0')
+  for (let i = 0; i < 8; i += 1) {
+    const word = hash[i]!
+    hex += HEX[word >>> 24]! + HEX[(word >>> 16) & 0xff]! + HEX[(word >>> 8) & 0xff]! + HEX[word & 0xff]!
+  }
   return hex.slice(0, hexDigits)
 }

@@ -88,6 +88,18 @@ const typeIssue = (schema: JsonSchema, loc: Location, input: unknown): Validatio
   }
 }
 
+/** Compiled `pattern`s, by source: the contract's few are compiled once, not on every request. */
+const patterns = new Map<string, RegExp>()
+
+const patternOf = (source: string): RegExp => {
+  let compiled = patterns.get(source)
+  if (!compiled) {
+    compiled = new RegExp(source, 'u')
+    patterns.set(source, compiled)
+  }
+  return compiled
+}
+
 const stringIssues = (schema: JsonSchema, loc: Location, input: string): ValidationIssue[] => {
   const issues: ValidationIssue[] = []
   const length = codePoints(input)
@@ -107,7 +119,7 @@ const stringIssues = (schema: JsonSchema, loc: Location, input: string): Validat
       input,
       ctx: { max_length: schema.maxLength },
     })
-  } else if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(input)) {
+  } else if (schema.pattern !== undefined && !patternOf(schema.pattern).test(input)) {
     issues.push({
       loc,
       msg: schema['x-pattern-message'] ?? `String should match pattern '${schema.pattern}'`,

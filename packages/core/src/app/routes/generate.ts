@@ -20,13 +20,16 @@ export function registerGenerateRoutes(app: Hono, context: AppContext): void {
     const body = await readJsonBody(request, context.maxGenerateBodyBytes)
     const resolved = resolveWithExtraInputs(body, context.extraInputs, (rest) => resolveGenerateRequest(rest))
     const input = await withInputImage(resolved, body, request, context)
-    const fal = new URL(request.url).searchParams.get('fal_webhook') ?? undefined
+    // Most requests have no query at all: no URL to parse then.
+    const fal = request.url.includes('?')
+      ? (new URL(request.url).searchParams.get('fal_webhook') ?? undefined)
+      : undefined
     const webhookUrl = readWebhookUrl(body, fal, route === 'queue' ? 'queue' : 'generate', context.webhooks)
     const owner = context.owner(request)
     // The webhook URL is part of the fingerprint wherever it came from (the body or ?fal_webhook=).
     const printed = webhookUrl === undefined ? body : { ...(body as object), webhook_url: webhookUrl }
     // A digest keeps every idempotency entry small whatever the body (up to maxBodyBytes) was.
-    const bodyDigest = idempotencyKey === undefined ? '' : await sha256Hex(fingerprint(route, printed))
+    const bodyDigest = idempotencyKey === undefined ? '' : sha256Hex(fingerprint(route, printed))
     const webhook = webhookUrl === undefined ? undefined : { url: webhookUrl, baseUrl: context.baseUrl(request) }
     const job = await queue.submit({
       input,

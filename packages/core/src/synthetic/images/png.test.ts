@@ -2,7 +2,7 @@ import zlib from 'node:zlib'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { paintLatent } from './paint-latent.js'
-import { encodePng } from './png.js'
+import { encodePng, pngByteLength } from './png.js'
 import { noiseLatent, SIZES } from './test-latents.js'
 
 interface Chunk {
@@ -127,5 +127,35 @@ describe('encodePng', () => {
   it('rejects a latent of the wrong size', () => {
     expect(() => encodePng(new Uint8Array(3), 512, 512)).toThrow(RangeError)
     expect(() => encodePng(new Uint8Array(3), 12, 8)).toThrow(RangeError)
+  })
+})
+
+describe('pngByteLength', () => {
+  it('is the length encodePng gives, for painted and random latents of every size and width', () => {
+    const cases: [Uint8Array, number, number][] = []
+    for (const [width, height] of SIZES) {
+      for (let seed = 0; seed < 4; seed++)
+        cases.push([paintLatent(`a fox ${seed}`, seed, width, height), width, height])
+      cases.push([noiseLatent(width, height), width, height])
+    }
+    for (let width = 8; width <= 1024; width += 8) cases.push([noiseLatent(width, 16, width), width, 16])
+    // Every cell byte below 144 (8-bit literals) or from 144 (9-bit literals), and all padding remainders.
+    for (const fill of [0, 143, 144, 255]) cases.push([new Uint8Array(3 * 3 * 5).fill(fill), 24, 40])
+    for (let ones = 0; ones < 8; ones++) {
+      const latent = new Uint8Array(8 * 3)
+      latent.fill(200, 0, ones)
+      cases.push([latent, 64, 8])
+    }
+    // Not 4-byte aligned: counted a byte at a time.
+    const unaligned = new Uint8Array(1 + 64 * 3)
+    unaligned.set(noiseLatent(64, 64).subarray(0, 64 * 3), 1)
+    cases.push([unaligned.subarray(1), 64, 64])
+    for (const [latent, width, height] of cases) {
+      expect(pngByteLength(latent, width, height), `${width}×${height}`).toBe(encodePng(latent, width, height).length)
+    }
+  })
+
+  it('rejects a latent of the wrong size', () => {
+    expect(() => pngByteLength(new Uint8Array(3), 512, 512)).toThrow(RangeError)
   })
 })
