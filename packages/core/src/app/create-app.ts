@@ -21,6 +21,7 @@ import { registerFileRoutes } from './routes/files.js'
 import { registerGenerateRoutes } from './routes/generate.js'
 import { registerOpsRoutes } from './routes/ops.js'
 import { registerQueueRoutes } from './routes/queue.js'
+import { urlParts } from './url-parts.js'
 
 /** One finished HTTP request, as {@link AppOptions.onRequest} sees it. */
 export interface RequestRecord {
@@ -106,7 +107,7 @@ export function createApp(options: AppOptions): Hono {
   ])
   const owners = new WeakMap<Request, JobOwner>()
   const ownerIds = new Map<string, Promise<JobOwner>>()
-  const baseUrl = (request: Request): string => publicBase ?? `${new URL(request.url).origin}${basePath}`
+  const baseUrl = (request: Request): string => publicBase ?? `${urlParts(request.url).origin}${basePath}`
   const context: AppContext = {
     queue,
     store,
@@ -155,7 +156,7 @@ export function createApp(options: AppOptions): Hono {
 
   const probes = new Set(['/health', '/ready', '/metrics'].map((path) => `${basePath}${path}`))
   app.use('*', async (c, next) => {
-    const host = new URL(c.req.url).host
+    const { host } = urlParts(c.req.url)
     if (!probes.has(c.req.path) && !hostAllowed(host)) {
       throw new HttpProblem(
         400,

@@ -110,8 +110,9 @@ export class MetricsRegistry {
         observe(value: number, labels: Labels = {}) {
           const key = seriesKey(labels)
           const entry = series.get(key) ?? { labels, counts: buckets.map(() => 0), sum: 0, count: 0 }
-          const index = buckets.findIndex((bound) => value <= bound)
-          if (index >= 0) entry.counts[index] = (entry.counts[index] ?? 0) + 1
+          let index = 0
+          while (index < buckets.length && !(value <= buckets[index]!)) index += 1
+          if (index < buckets.length) entry.counts[index] = (entry.counts[index] ?? 0) + 1
           entry.sum += value
           entry.count += 1
           series.set(key, entry)

@@ -1,7 +1,14 @@
 import type { Backend, BackendImage, BackendJob, BackendResult, BackendState } from '../backend.js'
 import type { ImageContentType, OutputFormat, ResolvedGenerateRequest } from '../types.js'
 import { samplingSteps } from '../validation/generate-request.js'
-import { encodeJpeg, encodePng, encodeWebp, paintImageToImage, paintLatent, pngByteLength } from './images/index.js'
+import {
+  encodeJpeg,
+  encodePng,
+  encodeWebp,
+  paintImageToImage,
+  paintLatentScratch,
+  pngByteLength,
+} from './images/index.js'
 
 /** Options of {@link createSyntheticBackend}. */
 export interface SyntheticBackendOptions {
@@ -55,11 +62,11 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true })
   })
 
-/** The latent grid of one image of a request with its own seed. */
+/** The latent grid of one image of a request with its own seed, valid until the next painting: read it at once. */
 const latentOf = (input: ResolvedGenerateRequest, seed: number): Uint8Array =>
   input.image
     ? paintImageToImage(input.prompt, seed, input.width, input.height, input.image.key, input.strength ?? 1)
-    : paintLatent(input.prompt, seed, input.width, input.height)
+    : paintLatentScratch(input.prompt, seed, input.width, input.height)
 
 /**
  * Paints and encodes one image of a request with its own seed, `sampledMs` after its job started. A PNG is encoded
@@ -74,18 +81,18 @@ function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number
   // The bytes are a pure function of these inputs, so a hash of them is a content address.
   const identity = [input.prompt, seed, width, height, format, jpegQuality]
   if (input.image) identity.push(input.image.key, input.strength ?? 1)
-  const image = {
-    key: `synthetic-${fnv64(identity.join('\u0000'))}.${format}`,
-    contentType: contentTypes[format],
-    width,
-    height,
-    inferenceMs: sampledMs + painted - started,
-  }
+  const key = `synthetic-${fnv64(identity.join('\u0000'))}.${format}`
+  const contentType = contentTypes[format]
+  const inferenceMs = sampledMs + painted - started
   if (format === 'png') {
     let bytes: Uint8Array | undefined
     const byteLength = pngByteLength(latent, width, height)
     return {
-      ...image,
+      key,
+      contentType,
+      width,
+      height,
+      inferenceMs,
       byteLength,
       get bytes() {
         bytes ??= encodePng(latentOf(input, seed), width, height)
@@ -95,7 +102,7 @@ function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number
     }
   }
   const bytes = format === 'jpeg' ? encodeJpeg(latent, width, height, jpegQuality) : encodeWebp(latent, width, height)
-  return { ...image, bytes, encodeMs: performance.now() - painted }
+  return { key, contentType, width, height, inferenceMs, bytes, encodeMs: performance.now() - painted }
 }
 
 /**

@@ -10,13 +10,14 @@ const ENCODERS = [
 ] as const
 
 describe('images barrel', () => {
-  it('exports exactly the two painters, the three encoders and the PNG length', () => {
+  it('exports exactly the painters, the three encoders and the PNG length', () => {
     expect(Object.keys(images).sort()).toEqual([
       'encodeJpeg',
       'encodePng',
       'encodeWebp',
       'paintImageToImage',
       'paintLatent',
+      'paintLatentScratch',
       'pngByteLength',
     ])
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkLatent, paintLatent } from './paint-latent.js'
+import { checkLatent, paintLatent, paintLatentScratch } from './paint-latent.js'
 
 const MAX_SEED = 2 ** 53 - 1
 
@@ -65,5 +65,38 @@ describe('paintLatent', () => {
     expect(() => paintLatent('a', 1.5, 512, 512)).toThrow(RangeError)
     expect(() => paintLatent('a', 2 ** 53, 512, 512)).toThrow(RangeError)
     expect(() => checkLatent(new Uint8Array(10), 8, 8)).toThrow(RangeError)
+  })
+})
+
+describe('paintLatentScratch', () => {
+  it('paints what paintLatent paints, whatever size came before, into one reused array', () => {
+    const sizes = [
+      [512, 512],
+      [8, 8],
+      [1024, 256],
+      [264, 1024],
+      [512, 512],
+      [16384, 8],
+      [4096, 4096],
+    ] as const
+    for (const [index, [width, height]] of sizes.entries()) {
+      const scratch = paintLatentScratch(`a fox ${index}`, index, width, height)
+      expect(Buffer.compare(scratch, paintLatent(`a fox ${index}`, index, width, height)), `${width}×${height}`).toBe(0)
+    }
+    const first = paintLatentScratch('a fox', 1, 512, 512)
+    const copy = first.slice()
+    paintLatentScratch('a cat', 2, 512, 512)
+    expect(Buffer.compare(first, copy)).not.toBe(0)
+  })
+
+  it('paints a latent past the kept size into its own array', () => {
+    const huge = paintLatentScratch('a fox', 1, 8192, 4104)
+    expect(huge.length).toBe(1024 * 513 * 3)
+    expect(paintLatentScratch('a cat', 2, 8, 8).buffer).not.toBe(huge.buffer)
+  })
+
+  it('rejects what paintLatent rejects', () => {
+    expect(() => paintLatentScratch('a', 0, 500, 512)).toThrow(RangeError)
+    expect(() => paintLatentScratch('a', -1, 512, 512)).toThrow(RangeError)
   })
 })

@@ -7,6 +7,15 @@
 /** Largest side the encoders accept (the WebP lossless limit); the API itself stops at 1024. */
 const MAX_SIDE = 16384
 
+/** Largest latent {@link paintLatentScratch} keeps between calls (a 4096² image's); bigger ones are one-off arrays. */
+const MAX_KEPT_LATENT = 512 * 512 * 3
+
+// Working arrays, reused: painting is synchronous, so no two calls share them. The colour field has at most 23 × 23
+// knots whatever the size, so its arrays stay small.
+let keptLatent = new Uint8ClampedArray(0)
+let keptField = new Float64Array(0)
+let keptLine = new Float64Array(0)
+
 /**
  * Paints the deterministic latent grid (one RGB cell per 8×8 block) for a prompt, seed and size.
  * @example
@@ -14,8 +23,33 @@ const MAX_SIDE = 16384
  * const png = encodePng(latent, 512, 512)
  */
 export function paintLatent(prompt: string, seed: number, width: number, height: number): Uint8Array {
+  checkPaint(seed, width, height)
+  const out = new Uint8ClampedArray((width / 8) * (height / 8) * 3)
+  paintCells(out, prompt, seed, width, height)
+  return new Uint8Array(out.buffer)
+}
+
+/**
+ * {@link paintLatent} into a working array that the next call paints over: for a latent used at once and dropped
+ * (encoded, or measured), with no allocation per call.
+ * @example const length = pngByteLength(paintLatentScratch('a fox', 42, 512, 512), 512, 512)
+ */
+export function paintLatentScratch(prompt: string, seed: number, width: number, height: number): Uint8Array {
+  checkPaint(seed, width, height)
+  const length = (width / 8) * (height / 8) * 3
+  if (length > MAX_KEPT_LATENT) return paintLatent(prompt, seed, width, height)
+  if (keptLatent.length < length) keptLatent = new Uint8ClampedArray(length)
+  paintCells(keptLatent, prompt, seed, width, height)
+  return new Uint8Array(keptLatent.buffer, 0, length)
+}
+
+function checkPaint(seed: number, width: number, height: number): void {
   checkSize(width, height)
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer in 0..2^53-1, got ${seed}`)
+}
+
+/** Paints the cells of a checked size into `out` (at least their length), every cell written. */
+function paintCells(out: Uint8ClampedArray, prompt: string, seed: number, width: number, height: number): void {
   let state = seedState(prompt, seed)
   const rand = (): number => {
     state = (state + 0x6d2b79f5) | 0
@@ -63,7 +97,8 @@ export function paintLatent(prompt: string, seed: number, width: number, height:
   const knotsX = Math.ceil((cols - 1) / span) + 1
   const knotsY = Math.ceil((rows - 1) / span) + 1
   const step = 8 / Math.max(width, height)
-  const field = new Float64Array(knotsX * knotsY * 3)
+  if (keptField.length < knotsX * knotsY * 3) keptField = new Float64Array(knotsX * knotsY * 3)
+  const field = keptField
   for (let ky = 0, k = 0; ky < knotsY; ky++) {
     const v = (ky * span + 0.5) * step
     for (let kx = 0; kx < knotsX; kx++, k += 3) {
@@ -90,8 +125,8 @@ export function paintLatent(prompt: string, seed: number, width: number, height:
   }
 
   // Uint8ClampedArray clamps to 0..255 and rounds on store (measured faster here than integer tricks).
-  const out = new Uint8ClampedArray(cols * rows * 3)
-  const line = new Float64Array(knotsX * 3)
+  if (keptLine.length < knotsX * 3) keptLine = new Float64Array(knotsX * 3)
+  const line = keptLine
   const inv = 1 / span
   // Grain amplitude in levels per unit of a signed 32-bit noise value: ±grain/2 levels.
   const amplitude = grain / 4294967296
@@ -126,7 +161,6 @@ export function paintLatent(prompt: string, seed: number, width: number, height:
       }
     }
   }
-  return new Uint8Array(out.buffer)
 }
 
 /**
