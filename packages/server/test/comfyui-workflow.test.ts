@@ -87,7 +87,7 @@ describe('workflow bindings', () => {
     files.bindings['colour'] = ['5', 'width']
     const message = await problemsOf(files)
     expect(message).toContain(
-      'bindings.json: "prompt" → ["99","text"]: workflow.json has no node "99" (nodes: 5, 6, 7, 8, 13, 14, 20, 22, 27, 30, 31, 32)',
+      'bindings.json: "prompt" → ["99","text"]: workflow.json has no node "99" (nodes: 5, 6, 7, 8, 13, 14, 20, 22, 27, 30, 31, 32, 33, 34)',
     )
     expect(message).toContain(
       'bindings.json: "seed" → ["6","text"]: CLIPTextEncode.text is STRING, but "seed" needs INT',
