@@ -36,7 +36,6 @@ import {
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import { encodePng, paintLatent } from '../../packages/core/src/index.js'
 import {
   BATCH_CLASSES,
   type BatchPlan,
@@ -48,6 +47,11 @@ import {
   readWorkflowFiles,
   type Workflow,
 } from '../../packages/server/src/comfyui/index.js'
+import {
+  BATCH_3_2STEPS,
+  IMG2IMG_2_2STEPS,
+  IMG2IMG_PICTURE,
+} from '../../packages/server/test/fixtures/transcript-scenarios.js'
 import { buildReport } from './report.mjs'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1002,67 +1006,40 @@ async function phaseTranscript() {
   const prime = await runOne('node-error-prime', graph('probe/prime'))
   const error = await runOne('node-error', graph('../outside/escape'))
   const { workflow, plan } = await defaultBatching()
-  const inputs = ['a red fox in snow', 'a lighthouse at dusk', 'a bowl of ramen'].map((prompt, i) => ({
-    prompt,
-    negative_prompt: '',
-    width: 512,
-    height: 512,
-    num_inference_steps: 2,
-    seed: 31 + i,
-    output_format: 'png' as const,
-    sync_mode: false,
-  }))
-  const batch = await runOne('batch-3-2steps', buildBatchGraph(workflow, plan, inputs))
+  const batch = await runOne('batch-3-2steps', buildBatchGraph(workflow, plan, BATCH_3_2STEPS))
   // Image-to-image as the bridge builds it: two requests of one picture (base64 in the prompt), batched.
   const img2img = await defaultBatching('sdxl-turbo-img2img')
-  const picture = Buffer.from(encodePng(paintLatent('an input picture', 1, 64, 48), 64, 48)).toString('base64')
-  const pictureInputs = ['a red fox in snow', 'a lighthouse at dusk'].map((prompt, i) => ({
-    prompt,
-    negative_prompt: '',
-    width: 256,
-    height: 256,
-    num_inference_steps: 2,
-    strength: 0.5,
-    seed: 41 + i,
-    output_format: 'png' as const,
-    sync_mode: false,
-    num_images: 1,
-  }))
   const img2imgBatch = await runOne(
     'img2img-2-2steps',
-    buildBatchGraph(img2img.workflow, img2img.plan, pictureInputs, picture),
+    buildBatchGraph(img2img.workflow, img2img.plan, IMG2IMG_2_2STEPS, IMG2IMG_PICTURE),
   )
   ws.close()
   writeFileSync(
     join(OUT, 'transcripts.jsonl'),
     [prime, error, batch, img2imgBatch].map((entry) => JSON.stringify(entry)).join('\n') + '\n',
   )
-  const objectInfo: Record<string, unknown> = {}
-  // Every class of ours the shipped workflows use, and the batching classes the bridge puts into prompts.
+  // The classes the shipped workflows use, ours (with the batching classes the bridge puts into prompts) and built-in.
   const ours = new Set<string>(BATCH_CLASSES)
+  const builtinClasses = new Set<string>()
   for (const name of readdirSync(WORKFLOWS)) {
     const graph = JSON.parse(readFileSync(join(WORKFLOWS, name, 'workflow.json'), 'utf8')) as Record<
       string,
       { class_type: string }
     >
-    for (const node of Object.values(graph)) if (node.class_type.startsWith('Genimage')) ours.add(node.class_type)
+    for (const { class_type } of Object.values(graph)) {
+      ;(class_type.startsWith('Genimage') ? ours : builtinClasses).add(class_type)
+    }
   }
+  const objectInfo: Record<string, unknown> = {}
   for (const name of ours) {
     objectInfo[name] = await (await fetch(`${COMFY}/object_info/${name}`)).json()
   }
   writeFileSync(join(OUT, 'object-info-genimage.json'), JSON.stringify(objectInfo, null, 1))
-  // Every built-in class the shipped workflows use, for the fake's fixture (object-info-builtin.json).
+  // For the fake's fixture object-info-builtin.json: flat `{class: info}`.
   const builtin: Record<string, unknown> = {}
-  for (const name of readdirSync(WORKFLOWS)) {
-    const graph = JSON.parse(readFileSync(join(WORKFLOWS, name, 'workflow.json'), 'utf8')) as Record<
-      string,
-      { class_type: string }
-    >
-    for (const node of Object.values(graph)) {
-      if (node.class_type.startsWith('Genimage') || builtin[node.class_type]) continue
-      const answer = (await (await fetch(`${COMFY}/object_info/${node.class_type}`)).json()) as Record<string, unknown>
-      builtin[node.class_type] = answer[node.class_type]
-    }
+  for (const name of builtinClasses) {
+    const answer = (await (await fetch(`${COMFY}/object_info/${name}`)).json()) as Record<string, unknown>
+    builtin[name] = answer[name]
   }
   writeFileSync(join(OUT, 'object-info-builtin.json'), JSON.stringify(builtin, null, 1))
   results.transcript = {

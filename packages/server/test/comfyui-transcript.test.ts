@@ -1,7 +1,6 @@
 // Replays on the fake the scenarios `@genimage/fake-comfyui`'s `src/transcripts/record.py` ran on real ComfyUI 0.8.0 (GPU box,
 // GenimageOutput installed) and compares the WebSocket messages, condensed, with the recorded transcript.
 import { readFile } from 'node:fs/promises'
-import { encodePng, paintLatent } from '@genimage/core'
 import { condense, FakeComfyUI, type RecordedMessage } from '@genimage/fake-comfyui'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -15,6 +14,7 @@ import {
   plainPath,
   readWorkflowFiles,
 } from '../src/comfyui/index.js'
+import { BATCH_3_2STEPS, IMG2IMG_2_2STEPS, IMG2IMG_PICTURE } from './fixtures/transcript-scenarios.js'
 
 interface Recorded {
   scenarios: Record<string, string[]>
@@ -201,43 +201,22 @@ beforeAll(async () => {
   delete seen['prime-fp16']
   // A batched prompt as the bridge builds it from the default workflow (recorded by bench/gpu right after node-error):
   // three requests, their own prompts and seeds, one GENI frame each.
-  const fast = await checkWorkflow(files, async (name) =>
-    (await fetch(`${fake.url}/object_info/${name}`)).json().then((info) => info[name]),
-  )
+  const lookup = async (name: string) =>
+    (await fetch(`${fake.url}/object_info/${name}`)).json().then((info) => info[name])
+  const fast = await checkWorkflow(files, lookup)
   const plan = batchPlan(fast)
   if (typeof plan === 'string') throw new Error(plan)
-  const inputs = ['a red fox in snow', 'a lighthouse at dusk', 'a bowl of ramen'].map((prompt, i) => ({
-    prompt,
-    negative_prompt: '',
-    width: 512,
-    height: 512,
-    num_inference_steps: 2,
-    seed: 31 + i,
-    output_format: 'png' as const,
-    sync_mode: false,
-    num_images: 1,
-  }))
-  await run(sink3, 'batch-3-2steps', buildBatchGraph(fast, plan, inputs), 'probe3')
+  await run(sink3, 'batch-3-2steps', buildBatchGraph(fast, plan, BATCH_3_2STEPS), 'probe3')
   // Two image-to-image requests of one picture (base64 in the prompt), batched (recorded by bench/gpu after that).
-  const img2img = await checkWorkflow(await readWorkflowFiles(defaultWorkflowDir('sdxl-turbo-img2img')), async (name) =>
-    (await fetch(`${fake.url}/object_info/${name}`)).json().then((info) => info[name]),
-  )
+  const img2img = await checkWorkflow(await readWorkflowFiles(defaultWorkflowDir('sdxl-turbo-img2img')), lookup)
   const img2imgPlan = batchPlan(img2img)
   if (typeof img2imgPlan === 'string') throw new Error(img2imgPlan)
-  const picture = Buffer.from(encodePng(paintLatent('an input picture', 1, 64, 48), 64, 48)).toString('base64')
-  const pictureInputs = ['a red fox in snow', 'a lighthouse at dusk'].map((prompt, i) => ({
-    prompt,
-    negative_prompt: '',
-    width: 256,
-    height: 256,
-    num_inference_steps: 2,
-    strength: 0.5,
-    seed: 41 + i,
-    output_format: 'png' as const,
-    sync_mode: false,
-    num_images: 1,
-  }))
-  await run(sink3, 'img2img-2-2steps', buildBatchGraph(img2img, img2imgPlan, pictureInputs, picture), 'probe3')
+  await run(
+    sink3,
+    'img2img-2-2steps',
+    buildBatchGraph(img2img, img2imgPlan, IMG2IMG_2_2STEPS, IMG2IMG_PICTURE),
+    'probe3',
+  )
   probe3.close()
 }, 60_000)
 

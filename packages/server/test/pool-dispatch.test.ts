@@ -10,15 +10,7 @@ import {
   type InstanceState,
   MAX_MOVES,
 } from '../src/comfyui/index.js'
-
-const IMAGE: BackendImage = {
-  bytes: new Uint8Array([1]),
-  contentType: 'image/png',
-  width: 512,
-  height: 512,
-  inferenceMs: 1,
-  encodeMs: 0,
-}
+import { STUB_IMAGE } from './fixtures/comfy-backend-harness.js'
 
 /** An instance whose jobs the test settles by hand, and whose state it sets. */
 class StubInstance implements ComfyInstance {
@@ -88,7 +80,7 @@ class StubInstance implements ComfyInstance {
   }
 
   /** Settles the oldest job it runs. */
-  finish(outcome: BackendImage | Error = IMAGE): BackendJob {
+  finish(outcome: BackendImage | Error = STUB_IMAGE): BackendJob {
     const entry = this.running.shift()!
     if (outcome instanceof Error) entry.reject(outcome)
     else entry.resolve({ images: [outcome] })

@@ -1,19 +1,11 @@
 import type { BackendImage } from '@genimage/core'
 import { describe, expect, it } from 'vitest'
-import { makeJob } from '../../test/fixtures/comfy-backend-harness.js'
+import { makeJob, STUB_IMAGE } from '../../test/fixtures/comfy-backend-harness.js'
 import { type BatchEntry, Batcher, type GroupControl } from './batcher.js'
 
 /** A one-image job, named by its prompt. */
 const job = (prompt: string) => makeJob({ prompt }).job
 
-const image: BackendImage = {
-  bytes: new Uint8Array([1]),
-  contentType: 'image/png',
-  width: 512,
-  height: 512,
-  inferenceMs: 1,
-  encodeMs: 0,
-}
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
 /** A batcher whose prompts the test drives: it reaches each prompt's output node and ends it by hand. */
@@ -24,7 +16,7 @@ function drivenBatcher() {
     key: () => 'same',
     run: (entries, control) =>
       new Promise<BackendImage[]>((resolve) => {
-        prompts.push({ entries, control, end: () => resolve(entries.map(() => image)) })
+        prompts.push({ entries, control, end: () => resolve(entries.map(() => STUB_IMAGE)) })
       }),
   })
   return { batcher, prompts }
