@@ -348,7 +348,7 @@ export function buildObjectInfo(checkpoints: readonly string[]): Record<string, 
       pythonModule: 'custom_nodes.genimage_output',
     }),
     v1(GENIMAGE_VAE_CLASSES.graph, 'genimage CUDA graph (VAE decoder)', {
-      required: { vae: ['VAE', {}], max_graphs: ['INT', { default: 8, min: 1, max: 64 }] },
+      required: { vae: ['VAE', {}], max_graphs: ['INT', { default: 16, min: 1, max: 64 }] },
       output: ['VAE'],
       category: 'latent',
       description:

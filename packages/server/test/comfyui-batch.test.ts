@@ -254,4 +254,23 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
       [768, 4],
     ])
   })
+
+  it('serves a request sent as soon as ready before any warm-up prompt, and warms up once it is quiet', async () => {
+    const fake = await FakeComfyUI.start({ stepMs: 5 })
+    closeAfterTest(() => fake.close())
+    const backend = createComfyBackend({ baseUrl: fake.url, maxBatch: 2, warmSizes: [{ width: 512, height: 512 }] })
+    closeAfterTest(() => backend.close())
+    await backend.start()
+    await backend.run(makeJob({ prompt: 'first user request', width: 768 }).job)
+    await backend.warmedUp()
+    const order = prompts(fake).map((graph) => [
+      graph['6']?.inputs['text'] ?? 'batch',
+      graph['5']?.inputs['batch_size'],
+    ])
+    expect(order).toEqual([
+      ['warm-up', 1],
+      ['first user request', 1],
+      ['batch', 2],
+    ])
+  })
 })

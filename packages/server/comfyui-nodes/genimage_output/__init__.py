@@ -27,6 +27,7 @@ from server import PromptServer
 from .batch import GenimageBatchSampler, GenimageBatchTextEncode
 from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
 from .encode import encode_batch, warm_nvjpeg_later
+from .heap import freeze_boot_heap_once
 from .load import GenimageLoadImage
 from .precision import GenimageClipFp16
 from .vae_decode import GenimageCudaGraphVae, GenimageVaeGroupNorm
@@ -92,6 +93,7 @@ class GenimageOutput:
             payload = struct.pack(">I", len(metadata)) + metadata + encoded
             server.send_sync(GENIMAGE_IMAGE, payload, server.client_id)
         warm_nvjpeg_later()
+        freeze_boot_heap_once()
         return {}
 
 

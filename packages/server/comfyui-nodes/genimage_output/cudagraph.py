@@ -49,7 +49,7 @@ def _picks(module):
     return names
 
 
-def _fingerprint(module, owner=None):
+def weights_fingerprint(module, owner=None):
     """Where three of the module's weights live now: a graph replays reads of those addresses, so a change means recapture.
 
     Parameters are looked up by name on every call, so a parameter object that ComfyUI replaced (a patch, a reload)
@@ -131,7 +131,7 @@ class GraphRunner:
         return _clone_out(entry.out)
 
 
-def _signature(tensors):
+def tensor_signature(tensors):
     return tuple((k, tuple(v.shape), v.dtype, v.device.type) for k, v in sorted(tensors.items()))
 
 
@@ -169,7 +169,7 @@ class UnetGraphWrapper:
         if not (torch.is_tensor(x) and x.is_cuda and torch.is_tensor(t)) or not all(torch.is_tensor(v) for v in extra.values()):
             return eager()
         base = getattr(apply_model, "__self__", None)
-        fingerprint = _fingerprint(getattr(base, "diffusion_model", None), base)
+        fingerprint = weights_fingerprint(getattr(base, "diffusion_model", None), base)
         count = x.shape[0]
         size = _bucket(count)
         inputs = {k: _pad(v, count, size) for k, v in {"x": x, "t": t, **{f"c.{k}": v for k, v in extra.items()}}.items()}
@@ -182,7 +182,7 @@ class UnetGraphWrapper:
                 static["x"], static["t"], transformer_options=graph_options, **{k: static[f"c.{k}"] for k in names}
             )
 
-        out = self.runner.run(_signature(inputs), fingerprint, fn, inputs, x.device, eager)
+        out = self.runner.run(tensor_signature(inputs), fingerprint, fn, inputs, x.device, eager)
         return out[:count] if torch.is_tensor(out) and out.shape[0] == size != count else out
 
 
@@ -201,12 +201,12 @@ class EncoderGraphForward:
         if not isinstance(intermediate_output, (int, type(None))):
             return eager()
         inputs = {"x": x} if mask is None else {"x": x, "mask": mask}
-        key = (_signature(inputs), intermediate_output)
+        key = (tensor_signature(inputs), intermediate_output)
 
         def fn(static):
             return self.original(self.encoder, static["x"], mask=static.get("mask"), intermediate_output=intermediate_output)
 
-        return self.runner.run(key, _fingerprint(self.encoder), fn, inputs, x.device, eager)
+        return self.runner.run(key, weights_fingerprint(self.encoder), fn, inputs, x.device, eager)
 
 
 class GenimageCudaGraph:

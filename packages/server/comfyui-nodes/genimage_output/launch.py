@@ -1,4 +1,4 @@
-"""Starts ComfyUI's `main.py` with torchvision imported lazily (lazy_imports.py): `python3 launch.py <main.py args>`.
+"""Starts ComfyUI's `main.py` with torchvision and scipy imported lazily (lazy_imports.py): `python3 launch.py <main.py args>`.
 
 @genimage/server runs it instead of `main.py` when `LAZY_IMPORTS` is on (the default); ComfyUI itself is unchanged.
 It runs from `<ComfyUI>/custom_nodes/genimage_output/`, so ComfyUI's folder is two levels up.

@@ -1,14 +1,16 @@
-"""Defers importing torchvision until something uses it (cold start: the SDXL Turbo workflow never does at boot).
+"""Defers importing torchvision and scipy until something uses them (cold start: SDXL Turbo never does at boot).
 
 ComfyUI imports torchvision at module level in a few model files (`comfy.ldm.cascade`, `comfy.ldm.cosmos`, …)
 reached from `comfy.sd`, and torchvision's package imports `torchvision.ops`, which imports `torch._dynamo`: ≈ 5 s
-of a 15.8 s cold start on an H200 (`python3 -X importtime`), for code the default workflow never runs.
+of a 15.8 s cold start on an H200 (`python3 -X importtime`), for code the default workflow never runs. scipy is
+imported by `comfy.samplers` (`scipy.stats`, for the beta scheduler) and `comfy.k_diffusion.sampling`
+(`scipy.integrate`, for the LMS sampler): ≈ 1.0 s of a boot on an H200, for samplers SDXL Turbo's does not use.
 
-`install()` puts a finder first on `sys.meta_path` that answers every import of torchvision or one of its submodules
+`install()` puts a finder first on `sys.meta_path` that answers every import of a deferred package or its submodules
 (`import torchvision`, `from torchvision import transforms`, `import torchvision.transforms.functional as TF`) with
 a stand-in module and runs nothing. The first use of a real attribute of any stand-in (`torchvision.io.encode_jpeg`
-for nvjpeg, `transforms.Compose`) turns the deferral off, drops every stand-in from `sys.modules` and imports the
-real module, to which the stand-in hands over from then on. The stand-ins' identity attributes (`__file__`,
+for nvjpeg, `transforms.Compose`) turns that package's deferral off, drops its stand-ins from `sys.modules` and
+imports the real module, to which the stand-in hands over from then on. The stand-ins' identity attributes (`__file__`,
 `__spec__`, `__path__`) answer without importing, so the `inspect.getmodule` scans that torch runs over
 `sys.modules` during its own imports do not trigger it (importlib's LazyLoader does, and then fails with a circular
 import inside `torch.export`).
@@ -22,7 +24,7 @@ import sys
 import threading
 import types
 
-LAZY = ("torchvision",)
+LAZY = ("torchvision", "scipy")
 _lock = threading.RLock()
 _deferred_roots = set()
 

@@ -63,6 +63,11 @@ export interface ComfyBackendOptions extends ComfyClientOptions {
    * after. @default 512², 768², 1024²
    */
   warmSizes?: readonly WarmSize[]
+  /**
+   * How long no job may have started or ended before a warm-up prompt after `ready` starts: a request sent as soon
+   * as `ready` shows, or one of a steady trickle, runs first instead of waiting behind a graph capture. @default 500
+   */
+  warmIdleMs?: number
 }
 
 /** A size to warm up. */
@@ -143,6 +148,9 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
   let warmed = false
   let closed = false
   let background: Promise<void> = Promise.resolve()
+  /** When a job last started or ended: warm-up prompts after `ready` wait for `warmIdleMs` of quiet. */
+  let lastJobAt = 0
+  const warmIdleMs = Math.max(0, options.warmIdleMs ?? 500)
   const planOf = (loaded: typeof imageToImage): BatchPlan | undefined =>
     typeof loaded === 'string' ? undefined : loaded.plan
   const batcher = new Batcher({
@@ -227,8 +235,9 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
       if (plan) for (let n = 2; n <= maxBatch; n *= 2) counts.push(n)
       for (const count of counts) {
         if (closed || (index === 0 && count === 1)) continue
-        // Requests first: a warm-up prompt starts only while no job of ours is waiting or running.
-        while (batcher.size > 0 && !closed) await new Promise((resolve) => setTimeout(resolve, 20))
+        // Requests first: a warm-up prompt starts only after `warmIdleMs` with no job of ours waiting or running.
+        await quiet()
+        if (closed) continue
         const inputs = warmInputs(size, count)
         const graph = count === 1 ? buildGraph(workflow, inputs[0]!) : buildBatchGraph(workflow, plan!, inputs)
         await client.run(graph, { outputNode: workflow.outputNode, images: count })
@@ -238,7 +247,18 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
     logger.info(`comfyui: warm-up after ready took ${Date.now() - started} ms (${prompts} prompts)`)
   }
 
+  /** Resolves once no job is held and none started or ended for `warmIdleMs` (or the backend closed). */
+  async function quiet(): Promise<void> {
+    for (;;) {
+      if (closed) return
+      const wait = batcher.size > 0 ? warmIdleMs || 20 : lastJobAt + warmIdleMs - Date.now()
+      if (wait <= 0) return
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  }
+
   function startBackgroundWarmUp(): void {
+    lastJobAt = Date.now()
     background = warmUpRest().catch((error: Error) =>
       logger.warn(`comfyui: warm-up after ready failed: ${error.message}`),
     )
@@ -376,7 +396,12 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
       if (input.image && !job.inputImage) {
         throw new BackendError('invalid_input', 'the input image of this image-to-image request was not handed over')
       }
-      return { images: await batcher.run(job) }
+      lastJobAt = Date.now()
+      try {
+        return { images: await batcher.run(job) }
+      } finally {
+        lastJobAt = Date.now()
+      }
     },
 
     markRestarting(reason) {

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 
 /**
  * ComfyUI's entry script when `LAZY_IMPORTS` is on, relative to the ComfyUI folder: `genimage_output/launch.py`
- * (installed by {@link installComfyNodes}) runs ComfyUI's own `main.py` with torchvision imported on first use.
+ * (installed by {@link installComfyNodes}) runs ComfyUI's own `main.py` with torchvision and scipy imported on first use.
  * @example buildComfyArgs({ entry: COMFY_LAUNCHER }) // ['custom_nodes/genimage_output/launch.py', '--listen', …]
  */
 export const COMFY_LAUNCHER = 'custom_nodes/genimage_output/launch.py'

@@ -253,7 +253,7 @@ export const OPTIONS = [
     group: COMFY,
     default: true,
     description:
-      "Start ComfyUI through genimage's launcher, which imports torchvision on first use (≈ 5 s less cold start); 0: main.py.",
+      "Start ComfyUI through genimage's launcher, which imports torchvision and scipy on first use (≈ 6 s less cold start); 0: main.py.",
   }),
   option('SYNTHETIC_STEP_MS', integer(0, 60_000), {
     group: COMFY,
