@@ -25,6 +25,7 @@ import time
 from server import PromptServer
 
 from .batch import GenimageBatchSampler, GenimageBatchTextEncode
+from .console import quiet_progress_bars
 from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
 from .encode import encode_batch, warm_nvjpeg_later
 from .heap import freeze_boot_heap_once
@@ -38,6 +39,8 @@ except ImportError:  # pragma: no cover - older ComfyUI
     get_executing_context = None
 
 GENIMAGE_IMAGE = 0x47454E49
+
+quiet_progress_bars()
 
 # format input -> MIME type
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
