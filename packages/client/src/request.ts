@@ -8,7 +8,7 @@ import { invalid } from './invalid.js'
 import type { Config } from './options.js'
 import { retryDelay } from './retry.js'
 import { randomId } from './runtime.js'
-import { abortable, linkSignals, resolveTimeouts, sleep, type TimeoutOption, timer } from './timeout.js'
+import { abortable, attemptClock, type ExpiredLimit, resolveTimeouts, sleep, type TimeoutOption } from './timeout.js'
 import type { WithRequestId } from './types.js'
 
 /**
@@ -57,16 +57,19 @@ export interface Call {
 export function prepare(config: Config, method: string, path: string, headers?: HeadersInit): HookRequest {
   const target = config.baseUrl + path
   const merged = new Headers({ accept: 'application/json' })
-  for (const init of [config.headers, headers]) {
-    if (init === undefined) continue
-    new Headers(init).forEach((value, name) => {
-      merged.set(name, value)
-    })
-  }
+  // Usually neither is set: then no copy of either.
+  if (config.headers !== undefined) copyHeaders(config.headers, merged)
+  if (headers !== undefined) copyHeaders(headers, merged)
   if (!merged.has('x-request-id')) merged.set('x-request-id', randomId())
   if (!config.proxyUrl) return { method, url: target, headers: merged }
   merged.set('x-genimage-target-url', target)
   return { method, url: config.proxyUrl, headers: merged }
+}
+
+function copyHeaders(init: HeadersInit, into: Headers): void {
+  new Headers(init).forEach((value, name) => {
+    into.set(name, value)
+  })
 }
 
 /** The `fetch` to call now: the configured one, else whatever `globalThis.fetch` is at this moment (MSW-safe). */
@@ -97,7 +100,9 @@ export async function send(
   init: { body?: string; signal: AbortSignal },
 ): Promise<{ response: Response; retry: boolean } | { lost: unknown }> {
   const { beforeRequest, afterResponse } = config.hooks
-  let response = await runHooks(beforeRequest, { request, attempt })
+  // runHooks answers undefined without a promise when there are no hooks: nothing to wait for then.
+  const before = runHooks(beforeRequest, { request, attempt })
+  let response = before && (await before)
   const start = Date.now()
   if (!response) {
     // A copy only for the API key, which the hooks' request never holds.
@@ -112,7 +117,8 @@ export async function send(
       return { lost }
     }
   }
-  const answer = await runHooks(afterResponse, { request, attempt, response, duration: Date.now() - start })
+  const after = runHooks(afterResponse, { request, attempt, response, duration: Date.now() - start })
+  const answer = after && (await after)
   return answer === 'retry' ? { response, retry: true } : { response: answer ?? response, retry: false }
 }
 
@@ -145,64 +151,58 @@ export async function request<T extends object>(
     if (key) headers.set('idempotency-key', key)
   }
   const retryable = call.method !== 'POST' || headers.has('idempotency-key')
-  const total = timer(limits.total)
+  // The whole call's limit is a deadline that each attempt's clock also watches: the waits between attempts never
+  // reach it (a retry that would is not made), so no timer of its own is needed.
   const end = limits.total ? Date.now() + limits.total : Number.POSITIVE_INFINITY
-  const waitSignal = linkSignals([signal, total.signal])
-  const fail = (cause: unknown, attempt?: AbortSignal): GenimageError => {
+  const fail = (cause: unknown, expired?: ExpiredLimit): GenimageError => {
     if (signal?.aborted) return new UserAbortError(signal.reason)
-    if (total.signal?.aborted) return new TimeoutError('total', limits.total, label)
-    if (attempt?.aborted) return new TimeoutError('attempt', limits.attempt, label)
+    if (expired === 'total') return new TimeoutError('total', limits.total, label)
+    if (expired === 'attempt') return new TimeoutError('attempt', limits.attempt, label)
     return cause instanceof GenimageError ? cause : new ConnectionError(label, cause)
   }
   const failed = async (error: GenimageError, attempt: number): Promise<Error> =>
     (await runHooks(config.hooks.beforeError, { request, attempt, error })) ?? error
-  try {
-    for (let attempt = 1; ; attempt++) {
-      if (waitSignal.signal.aborted) throw await failed(fail(undefined), attempt)
-      const clock = timer(limits.attempt)
-      const link = linkSignals([waitSignal.signal, clock.signal])
-      let error: GenimageError
-      let forced = false
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw await failed(fail(undefined), attempt)
+    if (Date.now() >= end) throw await failed(fail(undefined, 'total'), attempt)
+    const clock = attemptClock(signal, limits.attempt, end)
+    let error: GenimageError
+    let forced = false
+    try {
+      // Outside the catch below: what a hook throws is not a failed attempt, and reaches the caller as it is.
+      const sent = await send(config, request, attempt, { body, signal: clock.signal })
       try {
-        // Outside the catch below: what a hook throws is not a failed attempt, and reaches the caller as it is.
-        const sent = await send(config, request, attempt, { body, signal: link.signal })
-        try {
-          if ('lost' in sent) throw sent.lost
-          const { response } = sent
-          forced = sent.retry
-          const requestId = response.headers.get('x-request-id') || sentId
-          const data = await abortable(readBody(response), link.signal)
-          if (!forced && (response.ok || call.accept?.(response.status, data))) {
-            if (typeof data !== 'object' || data === null) {
-              throw new GenimageError(
-                `Expected a JSON object from ${label} (HTTP ${response.status}, request ${requestId})`,
-              )
-            }
-            return { ...(data as T), requestId }
+        if ('lost' in sent) throw sent.lost
+        const { response } = sent
+        forced = sent.retry
+        const requestId = response.headers.get('x-request-id') || sentId
+        const data = await abortable(readBody(response), clock.signal)
+        if (!forced && (response.ok || call.accept?.(response.status, data))) {
+          if (typeof data !== 'object' || data === null) {
+            throw new GenimageError(
+              `Expected a JSON object from ${label} (HTTP ${response.status}, request ${requestId})`,
+            )
           }
-          error = createApiError({ status: response.status, body: data, requestId, headers: response.headers })
-        } catch (cause) {
-          error = fail(cause, clock.signal)
+          return { ...(data as T), requestId }
         }
-      } finally {
-        clock.clear()
-        link.unlink()
+        error = createApiError({ status: response.status, body: data, requestId, headers: response.headers })
+      } catch (cause) {
+        error = fail(cause, clock.expired())
       }
-      // A hook's 'retry' starts the next attempt at once, within the same limits as any other retry.
-      const delay =
-        !retryable || attempt > config.retry.limit
-          ? undefined
-          : forced
-            ? 0
-            : retryDelay(config.retry, attempt, error, call.retryOn)
-      if (delay === undefined || Date.now() + delay >= end) throw await failed(error, attempt)
-      await runHooks(config.hooks.beforeRetry, { request, attempt: attempt + 1, error, delay })
-      await sleep(delay, waitSignal.signal).catch(async (cause) => {
-        throw await failed(fail(cause), attempt + 1)
-      })
+    } finally {
+      clock.clear()
     }
-  } finally {
-    total.clear()
-    waitSignal.unlink()
+    // A hook's 'retry' starts the next attempt at once, within the same limits as any other retry.
+    const delay =
+      !retryable || attempt > config.retry.limit
+        ? undefined
+        : forced
+          ? 0
+          : retryDelay(config.retry, attempt, error, call.retryOn)
+    if (delay === undefined || Date.now() + delay >= end) throw await failed(error, attempt)
+    await runHooks(config.hooks.beforeRetry, { request, attempt: attempt + 1, error, delay })
+    await sleep(delay, signal).catch(async (cause) => {
+      throw await failed(fail(cause), attempt + 1)
+    })
   }
 }

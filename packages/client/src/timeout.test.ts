@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { abortable, linkSignals } from './timeout.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { abortable, attemptClock, linkSignals } from './timeout.js'
 
 describe('linkSignals', () => {
   it('aborts when any of its signals does, and stops listening once unlinked', () => {
@@ -43,5 +43,57 @@ describe('abortable', () => {
     controller.abort(new Error('stop'))
     await expect(pending).rejects.toThrow('stop')
     await expect(abortable(new Promise(() => {}), controller.signal)).rejects.toThrow('stop')
+  })
+})
+
+describe('attemptClock', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('aborts at the attempt limit when it comes before the deadline, and says so', () => {
+    vi.useFakeTimers()
+    const clock = attemptClock(undefined, 100, Date.now() + 1000)
+    vi.advanceTimersByTime(99)
+    expect(clock.signal.aborted).toBe(false)
+    vi.advanceTimersByTime(1)
+    expect(clock.signal.aborted).toBe(true)
+    expect(clock.expired()).toBe('attempt')
+  })
+
+  it('aborts at the deadline when it comes first or at the same time, and says so', () => {
+    vi.useFakeTimers()
+    for (const attemptMs of [0, 500, 1000]) {
+      const clock = attemptClock(undefined, attemptMs, Date.now() + 500)
+      vi.advanceTimersByTime(500)
+      expect(clock.expired(), `attempt limit ${attemptMs}`).toBe('total')
+    }
+    const late = attemptClock(undefined, 100, Date.now() - 1)
+    vi.advanceTimersByTime(0)
+    expect(late.expired()).toBe('total')
+  })
+
+  it("follows the caller's signal, which is no expired limit, and leaves nothing behind once cleared", () => {
+    vi.useFakeTimers()
+    const caller = new AbortController()
+    const clock = attemptClock(caller.signal, 100, Number.POSITIVE_INFINITY)
+    caller.abort()
+    expect(clock.signal.aborted).toBe(true)
+    expect(clock.expired()).toBeUndefined()
+    expect(attemptClock(caller.signal, 0, Number.POSITIVE_INFINITY).signal.aborted).toBe(true)
+    const other = new AbortController()
+    const cleared = attemptClock(other.signal, 100, Date.now() + 1000)
+    cleared.clear()
+    other.abort()
+    vi.advanceTimersByTime(2000)
+    expect(cleared.signal.aborted).toBe(false)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('sets no timer when there is no limit', () => {
+    vi.useFakeTimers()
+    const clock = attemptClock(undefined, 0, Number.POSITIVE_INFINITY)
+    expect(vi.getTimerCount()).toBe(0)
+    expect(clock.signal.aborted).toBe(false)
   })
 })

@@ -48,6 +48,49 @@ export function timer(ms: number): { signal: AbortSignal | undefined; clear: () 
   return { signal: controller.signal, clear: () => clearTimeout(id) }
 }
 
+/** Which time limit ended an attempt: its own, or the whole call's. */
+export type ExpiredLimit = 'attempt' | 'total'
+
+/**
+ * The signal of one attempt: it aborts when `signal` does, or when the attempt's limit (`attemptMs`, 0 for none) or
+ * the call's deadline (epoch ms, `Infinity` for none) passes, whichever comes first; one timer serves both limits.
+ * `expired` says which limit it was; `clear` stops the timer and the listener.
+ * @example const clock = attemptClock(signal, 60_000, Date.now() + 180_000)
+ */
+export function attemptClock(
+  signal: AbortSignal | undefined,
+  attemptMs: number,
+  deadline: number,
+): { signal: AbortSignal; expired: () => ExpiredLimit | undefined; clear: () => void } {
+  const controller = new AbortController()
+  let expired: ExpiredLimit | undefined
+  const remaining = deadline - Date.now()
+  // The call's deadline wins a tie: its error is the one a caller can do nothing about by retrying.
+  const limit: ExpiredLimit = attemptMs && attemptMs < remaining ? 'attempt' : 'total'
+  const ms = limit === 'attempt' ? attemptMs : remaining
+  const id =
+    ms === Number.POSITIVE_INFINITY
+      ? undefined
+      : setTimeout(
+          () => {
+            expired = limit
+            controller.abort()
+          },
+          Math.max(0, ms),
+        )
+  const abort = () => controller.abort()
+  if (signal?.aborted) controller.abort()
+  else signal?.addEventListener('abort', abort)
+  return {
+    signal: controller.signal,
+    expired: () => expired,
+    clear: () => {
+      clearTimeout(id)
+      signal?.removeEventListener('abort', abort)
+    },
+  }
+}
+
 /**
  * A signal that aborts when any of `signals` does; `unlink` removes its listeners from them. When only one of them
  * is defined, it is that one, with nothing to unlink.

@@ -72,8 +72,10 @@ export class LookedAtQueue extends MemoryJobQueue {
     return unsubscribe
   }
 
-  override async waitFor(id: string, owner: JobOwner, signal?: AbortSignal): Promise<JobRecord> {
-    this.#look.saw(await super.get(id, owner))
-    return super.waitFor(id, owner, signal)
+  override waitFor(id: string, owner: JobOwner, signal?: AbortSignal): Promise<JobRecord> {
+    // Waiting is looking: the job may start while the caller waits (an unknown job rejects at once, unseen).
+    const waiting = super.waitFor(id, owner, signal)
+    void super.get(id, owner).then((record) => this.#look.saw(record))
+    return waiting
   }
 }

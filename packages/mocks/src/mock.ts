@@ -119,17 +119,24 @@ export function createGenimageMock(options: GenimageMockOptions = {}): GenimageM
   const plannedFailures: PlannedFailure[] = []
   const failures = new Map<string, PlannedFailure>()
 
+  // The gates answer undefined when they let the step run at once (the usual case): no promise then, so a step
+  // nobody holds runs without a wait.
+  const afterLook = (job: BackendJob, step: number): Promise<void> | undefined => {
+    const held = gate.beforeStep(job, step)
+    if (held) return held.then(() => failPlanned(job, step))
+    failPlanned(job, step)
+    return undefined
+  }
+  const failPlanned = (job: BackendJob, step: number): void => {
+    const failure = failures.get(job.id)
+    if (failure && step >= failure.step) throw failure.error
+  }
   const synthetic = createSyntheticBackend({
     stepMs: options.stepMs ?? 0,
     overheadMs: options.overheadMs ?? 0,
-    beforeStep: async (job: BackendJob, step: number) => {
-      // The gates answer undefined when they let the step run at once (the usual case): nothing to await then.
+    beforeStep: (job, step) => {
       const looking = step === 1 ? look.beforeFirstStep(job) : undefined
-      if (looking) await looking
-      const held = gate.beforeStep(job, step)
-      if (held) await held
-      const failure = failures.get(job.id)
-      if (failure && step >= failure.step) throw failure.error
+      return looking ? looking.then(() => afterLook(job, step)) : afterLook(job, step)
     },
   })
   const backend: Backend = {

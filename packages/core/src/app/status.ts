@@ -48,31 +48,44 @@ export function statusBody(job: JobRecord, urls: RequestUrls, includeLogs: boole
 
 /**
  * The generate response of a succeeded job; `fileUrl` maps a store key to its public URL. A `sync_mode` job answers
- * with data URIs of the bytes read from `store` now (job records never hold bytes); 404 once the store evicted them.
- * `image` is `images[0]`.
+ * with data URIs of the bytes read from `store` now (job records never hold bytes), so as a promise; 404 once the
+ * store evicted them. Any other job answers at once, not as a promise. `image` is `images[0]`.
  */
-export async function resultBody(
+export function resultBody(
   job: JobRecord,
   store: ImageStore,
   fileUrl: (key: string) => string,
-): Promise<GenerateResponse> {
-  const describe = (image: JobImage, url: string) => ({
+): GenerateResponse | Promise<GenerateResponse> {
+  const jobImages = job.images ?? []
+  if (job.input.sync_mode) {
+    return Promise.all(jobImages.map(async (image) => describe(image, await dataUri(job, image, store)))).then(
+      (images) => withFirst(job, images),
+    )
+  }
+  return withFirst(
+    job,
+    jobImages.map((image) => describe(image, fileUrl(image.key))),
+  )
+}
+
+function describe(image: JobImage, url: string): GenerateResponse['image'] {
+  return {
     url,
     content_type: image.contentType,
     file_name: image.key,
     file_size: image.fileSize,
     width: image.width,
     height: image.height,
-  })
-  const dataUri = async (image: JobImage): Promise<string> => {
-    const stored = await store.get(image.key)
-    if (!stored) throw new HttpProblem(404, `The image of request ${job.id} is no longer stored; generate it again`)
-    return `data:${image.contentType};base64,${toBase64(stored.bytes)}`
   }
-  const jobImages = job.images ?? []
-  const images = job.input.sync_mode
-    ? await Promise.all(jobImages.map(async (image) => describe(image, await dataUri(image))))
-    : jobImages.map((image) => describe(image, fileUrl(image.key)))
+}
+
+async function dataUri(job: JobRecord, image: JobImage, store: ImageStore): Promise<string> {
+  const stored = await store.get(image.key)
+  if (!stored) throw new HttpProblem(404, `The image of request ${job.id} is no longer stored; generate it again`)
+  return `data:${image.contentType};base64,${toBase64(stored.bytes)}`
+}
+
+function withFirst(job: JobRecord, images: GenerateResponse['images']): GenerateResponse {
   const [first] = images
   if (!first) throw new HttpProblem(500, `Request ${job.id} succeeded without an image`)
   return { image: first, images, seed: job.input.seed, timings: job.timings! }

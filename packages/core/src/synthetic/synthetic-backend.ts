@@ -47,10 +47,6 @@ const fnv64 = (text: string): string => {
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
-    if (ms <= 0) {
-      resolve()
-      return
-    }
     const onAbort = (): void => {
       clearTimeout(timer)
       reject(signal.reason)
@@ -129,15 +125,17 @@ export function createSyntheticBackend(options: SyntheticBackendOptions = {}): B
       const started = performance.now()
       const steps = samplingSteps(input)
       job.reportProgress(0, steps)
-      await sleep(overheadMs / 2, signal)
+      // No timer, and no wait, for a time of 0 (the mocks' default) or a step nobody holds.
+      if (overheadMs > 0) await sleep(overheadMs / 2, signal)
       for (let step = 1; step <= steps; step += 1) {
         signal.throwIfAborted()
-        await beforeStep?.(job, step)
+        const held = beforeStep?.(job, step)
+        if (held) await held
         signal.throwIfAborted()
-        await sleep(stepMs, signal)
+        if (stepMs > 0) await sleep(stepMs, signal)
         job.reportProgress(step, steps)
       }
-      await sleep(overheadMs / 2, signal)
+      if (overheadMs > 0) await sleep(overheadMs / 2, signal)
       signal.throwIfAborted()
       const sampledMs = performance.now() - started
       const images = Array.from({ length: input.num_images }, (_, index) =>

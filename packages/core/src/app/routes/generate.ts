@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
 import { jobErrors } from '../../queue/errors.js'
+import type { JobRecord } from '../../queue/port.js'
 import { jobErrorToProblem } from '../../queue/problems.js'
 import { sha256Hex } from '../../util/sha256.js'
 import { resolveWithExtraInputs } from '../../validation/extra-inputs.js'
@@ -19,7 +20,8 @@ export function registerGenerateRoutes(app: Hono, context: AppContext): void {
     const idempotencyKey = readIdempotencyKey(request.headers)
     const body = await readJsonBody(request, context.maxGenerateBodyBytes)
     const resolved = resolveWithExtraInputs(body, context.extraInputs, (rest) => resolveGenerateRequest(rest))
-    const input = await withInputImage(resolved, body, request, context)
+    const withImage = withInputImage(resolved, body, request, context)
+    const input = withImage instanceof Promise ? await withImage : withImage
     // Most requests have no query at all: no URL to parse then.
     const fal = request.url.includes('?')
       ? (new URL(request.url).searchParams.get('fal_webhook') ?? undefined)
@@ -50,9 +52,15 @@ export function registerGenerateRoutes(app: Hono, context: AppContext): void {
     }
     signal.addEventListener('abort', onHangUp, { once: true })
     if (signal.aborted) onHangUp()
-    const done = await queue.waitFor(job.id, owner).finally(() => signal.removeEventListener('abort', onHangUp))
+    let done: JobRecord
+    try {
+      done = await queue.waitFor(job.id, owner)
+    } finally {
+      signal.removeEventListener('abort', onHangUp)
+    }
     if (done.outcome !== 'succeeded') throw jobErrorToProblem(done.error ?? jobErrors.internal())
-    const body = await resultBody(done, context.store, (key) => context.fileUrl(c.req.raw, key))
+    const result = resultBody(done, context.store, (key) => context.fileUrl(c.req.raw, key))
+    const body = result instanceof Promise ? await result : result
     return c.json(body, 200, { 'x-fal-request-id': done.id })
   })
 
