@@ -23,6 +23,11 @@ describe('sha256Hex', () => {
     }
   })
 
+  it('gives the same digests in any order of long and short texts, past the 64 KiB it keeps between digests too', async () => {
+    const texts = ['y'.repeat(300), 'a', 'z'.repeat(70_000), 'b'.repeat(100), 'c'.repeat(20_000), '']
+    for (const text of texts) expect(sha256Hex(text)).toBe(await webCrypto(text))
+  })
+
   it('cuts the digest to hexDigits', async () => {
     expect(sha256Hex('secret', 32)).toBe('2bb80d537b1da3e38bd30361aa855686')
   })

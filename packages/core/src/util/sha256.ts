@@ -10,20 +10,31 @@ for (let prime = 2, found = 0; found < 64; prime += 1) {
   found += 1
 }
 
-/** The message schedule, reused by every digest (they run synchronously, one at a time). */
+// The message schedule, the padded message and the hash, reused by every digest (they run synchronously, one at a
+// time): a digest per request allocates nothing but its input's bytes.
 const W = new Int32Array(64)
+let message = new Int32Array(64)
+/** The longest padded message kept between digests, in 32-bit words (64 KiB). */
+const MAX_KEPT_WORDS = 16_384
+const HASH = new Int32Array(8)
 
-/** SHA-256 (FIPS 180-4) of bytes, as eight 32-bit words (signed: `>>> 0` gives the unsigned word). */
+/**
+ * SHA-256 (FIPS 180-4) of bytes, as eight 32-bit words (signed: `>>> 0` gives the unsigned word), valid until the
+ * next digest: read them at once.
+ */
 function sha256(bytes: Uint8Array): Int32Array {
-  const blocks = (bytes.length + 72) >> 6
-  const words = new Int32Array(blocks * 16)
+  const length = ((bytes.length + 72) >> 6) * 16
+  // A long message (a body with an image in it) gets an array of its own, so that none stays allocated after it.
+  if (message.length < length && length <= MAX_KEPT_WORDS) message = new Int32Array(length)
+  const words = length <= message.length ? message.fill(0, 0, length) : new Int32Array(length)
   for (let i = 0; i < bytes.length; i += 1) words[i >> 2]! |= bytes[i]! << (24 - (i & 3) * 8)
   words[bytes.length >> 2]! |= 0x80 << (24 - (bytes.length & 3) * 8)
-  words[words.length - 2] = Math.floor(bytes.length / 2 ** 29)
-  words[words.length - 1] = bytes.length * 8
-  const hash = H0.slice()
+  words[length - 2] = Math.floor(bytes.length / 2 ** 29)
+  words[length - 1] = bytes.length * 8
+  const hash = HASH
+  hash.set(H0)
   const w = W
-  for (let block = 0; block < words.length; block += 16) {
+  for (let block = 0; block < length; block += 16) {
     for (let t = 0; t < 16; t += 1) w[t] = words[block + t]!
     for (let t = 16; t < 64; t += 1) {
       const x = w[t - 15]!

@@ -12,6 +12,24 @@ describe('IdempotencyLedger', () => {
     expect(ledger.lookup('owner', 'k3', 'f')).toBe('job-3')
   })
 
+  it('forgets in the order keys were last recorded, over many more keys than it keeps', () => {
+    const ledger = new IdempotencyLedger({ maxEntries: 100 })
+    ledger.record('owner', 'again', 'f', 'job-first')
+    for (let index = 0; index < 20_000; index += 1) {
+      ledger.record('owner', `k${index}`, 'f', `job-${index}`)
+      // Recorded again (a failed job run anew under its key): the newest, and counted once.
+      if (index % 1000 === 0) ledger.record('owner', 'again', 'f', `job-again-${index}`)
+    }
+    expect(ledger.size).toBe(100)
+    expect(ledger.lookup('owner', 'k19899', 'f')).toBeUndefined()
+    expect(ledger.lookup('owner', 'k19900', 'f')).toBe('job-19900')
+    expect(ledger.lookup('owner', 'again', 'f')).toBeUndefined()
+    for (let index = 0; index < 5000; index += 1) ledger.record('owner', 'again', 'f', `job-again-${index}`)
+    expect(ledger.size).toBe(100)
+    expect(ledger.lookup('owner', 'again', 'f')).toBe('job-again-4999')
+    expect(ledger.lookup('owner', 'k19999', 'f')).toBe('job-19999')
+  })
+
   it('forgets the oldest keys past maxBytes, counting keys and fingerprints', () => {
     const ledger = new IdempotencyLedger({ maxBytes: 3000 })
     for (let index = 0; index < 10; index += 1) ledger.record('owner', `k${index}`, 'x'.repeat(500), `job-${index}`)

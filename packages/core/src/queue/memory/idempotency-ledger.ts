@@ -14,6 +14,7 @@ export interface IdempotencyLedgerOptions {
 }
 
 interface Entry {
+  id: string
   fingerprint: string
   jobId: string
   expiresAt: number
@@ -27,6 +28,13 @@ interface Entry {
  */
 export class IdempotencyLedger {
   readonly #entries = new Map<string, Entry>()
+  /**
+   * Every entry recorded, oldest first from `#head` on; one no longer in `#entries` (forgotten, or its key recorded
+   * again) is skipped. The oldest entry is found here without walking a `Map` from its start, which past
+   * `maxEntries` keys would step over every key forgotten since its last rehash.
+   */
+  #order: Entry[] = []
+  #head = 0
   readonly #ttlMs: number
   readonly #maxEntries: number
   readonly #maxBytes: number
@@ -60,24 +68,39 @@ export class IdempotencyLedger {
     const id = scoped(owner, key)
     this.#delete(id)
     const entry: Entry = {
+      id,
       fingerprint,
       jobId,
       expiresAt: this.#now() + this.#ttlMs,
       bytes: 2 * (id.length + fingerprint.length + jobId.length),
     }
     this.#entries.set(id, entry)
+    this.#order.push(entry)
     this.#bytes += entry.bytes
     this.#prune()
+    // Keys recorded again leave their old entries behind: drop them once they are most of the list.
+    if (this.#order.length - this.#head > 2 * this.#entries.size + 1024) {
+      this.#order = this.#order.slice(this.#head).filter((kept) => this.#entries.get(kept.id) === kept)
+      this.#head = 0
+    }
   }
 
   /** Forgets expired keys, then the oldest ones past the count and byte bounds (never the newest). */
   #prune(): void {
     const now = this.#now()
-    for (const [id, entry] of this.#entries) {
-      const over = this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes
-      if (!over && entry.expiresAt > now) break
-      if (this.#entries.size === 1 && entry.expiresAt > now) break
-      this.#delete(id)
+    while (this.#head < this.#order.length) {
+      const entry = this.#order[this.#head]!
+      if (this.#entries.get(entry.id) === entry) {
+        const over = this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes
+        if (!over && entry.expiresAt > now) break
+        if (this.#entries.size === 1 && entry.expiresAt > now) break
+        this.#delete(entry.id)
+      }
+      this.#head += 1
+    }
+    if (this.#head > 1024 && 2 * this.#head > this.#order.length) {
+      this.#order = this.#order.slice(this.#head)
+      this.#head = 0
     }
   }
 

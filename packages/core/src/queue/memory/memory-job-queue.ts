@@ -119,7 +119,7 @@ export class MemoryJobQueue implements JobQueue {
   #draining = false
   /** Stops listening to the backend's capacity (its room can open without a job ending). */
   readonly #offCapacity: (() => void) | undefined
-  #recentDurationsMs: number[] = []
+  readonly #recentDurationsMs: number[] = []
   readonly #jobsTotal
   readonly #errorsTotal
   readonly #queueWait
@@ -384,7 +384,8 @@ export class MemoryJobQueue implements JobQueue {
     }
     if (outcome === 'succeeded') {
       job.progress = { step: job.progress.total_steps, total_steps: job.progress.total_steps }
-      this.#recentDurationsMs = [...this.#recentDurationsMs.slice(-19), now - startedAt]
+      this.#recentDurationsMs.push(now - startedAt)
+      if (this.#recentDurationsMs.length > 20) this.#recentDurationsMs.shift()
       this.#queueWait.observe((startedAt - job.acceptedAt) / 1000)
       this.#inference.observe((now - startedAt) / 1000)
       this.#total.observe((now - job.acceptedAt) / 1000)
@@ -426,21 +427,24 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   #record(job: Job): JobRecord {
-    return {
+    const record: { -readonly [K in keyof JobRecord]: JobRecord[K] } = {
       id: job.id,
       owner: job.owner,
       input: job.input,
       state: job.state,
       queuePosition: job.state === 'IN_QUEUE' ? Math.max(0, this.#waiting.indexOf(job)) : 0,
-      progress: { ...job.progress },
-      logs: [...job.logs],
+      progress: { step: job.progress.step, total_steps: job.progress.total_steps },
+      logs: job.logs.slice(),
       acceptedAt: job.acceptedAt,
-      ...(job.outcome ? { outcome: job.outcome } : {}),
-      ...(job.images ? { images: job.images } : {}),
-      ...(job.timings ? { timings: job.timings } : {}),
-      ...(job.error ? { error: job.error } : {}),
-      ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
-      ...(job.webhook && { webhook: job.webhook }),
     }
+    // Set one by one, in this order, rather than spread from objects made for the purpose: records are made on
+    // every read of a job.
+    if (job.outcome) record.outcome = job.outcome
+    if (job.images) record.images = job.images
+    if (job.timings) record.timings = job.timings
+    if (job.error) record.error = job.error
+    if (job.finishedAt !== undefined) record.finishedAt = job.finishedAt
+    if (job.webhook) record.webhook = job.webhook
+    return record
   }
 }
