@@ -10,8 +10,9 @@ const ENCODERS = [
 ] as const
 
 describe('images barrel', () => {
-  it('exports exactly the painters, the three encoders and the PNG length', () => {
+  it('exports exactly the painters, the three encoders and the PNG lengths', () => {
     expect(Object.keys(images).sort()).toEqual([
+      'countLatentFrom144',
       'encodeJpeg',
       'encodePng',
       'encodeWebp',
@@ -19,6 +20,7 @@ describe('images barrel', () => {
       'paintLatent',
       'paintLatentScratch',
       'pngByteLength',
+      'pngByteLengthFrom144',
     ])
   })
 

@@ -1,8 +1,8 @@
 import zlib from 'node:zlib'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { paintLatent } from './paint-latent.js'
-import { encodePng, pngByteLength } from './png.js'
+import { countLatentFrom144, paintLatent } from './paint-latent.js'
+import { encodePng, pngByteLength, pngByteLengthFrom144 } from './png.js'
 import { noiseLatent, SIZES } from './test-latents.js'
 
 interface Chunk {
@@ -157,5 +157,19 @@ describe('pngByteLength', () => {
 
   it('rejects a latent of the wrong size', () => {
     expect(() => pngByteLength(new Uint8Array(3), 512, 512)).toThrow(RangeError)
+  })
+})
+
+describe('pngByteLengthFrom144', () => {
+  it('is the length encodePng gives for a painting, from the count of its bytes of 144 or more', () => {
+    for (const [width, height] of SIZES) {
+      for (let seed = 0; seed < 3; seed++) {
+        const latent = paintLatent(`a fox ${seed}`, seed, width, height)
+        const wide = countLatentFrom144(`a fox ${seed}`, seed, width, height)
+        expect(pngByteLengthFrom144(wide, width, height), `${width}×${height}`).toBe(
+          encodePng(latent, width, height).length,
+        )
+      }
+    }
   })
 })

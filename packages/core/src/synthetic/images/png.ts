@@ -178,9 +178,18 @@ const BLOCK_BITS = 3 + 7
  */
 export function pngByteLength(latent: Uint8Array, width: number, height: number): number {
   checkLatent(latent, width, height)
+  return pngByteLengthFrom144(from144(latent), width, height)
+}
+
+/**
+ * The length of the PNG of a width × height latent with `wideBytes` bytes of 144 or more (see `countLatentFrom144`),
+ * all the rest of its length being fixed by the size.
+ * @example pngByteLengthFrom144(countLatentFrom144('a fox', 42, 512, 512), 512, 512) === encodePng(paintLatent('a fox', 42, 512, 512), 512, 512).length
+ */
+export function pngByteLengthFrom144(wideBytes: number, width: number, height: number): number {
   const cols = width / 8
   const rows = height / 8
-  const bits = BLOCK_BITS + rows * (LIT_LEN[0]! + cols * (3 * 8 + RUN_NBITS) + upRows(width).bits) + from144(latent)
+  const bits = BLOCK_BITS + rows * (LIT_LEN[0]! + cols * (3 * 8 + RUN_NBITS) + upRows(width).bits) + wideBytes
   return PNG_OVERHEAD + Math.ceil(bits / 8)
 }
 
