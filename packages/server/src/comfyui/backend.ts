@@ -253,7 +253,7 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
       if (closed) return
       const wait = batcher.size > 0 ? warmIdleMs || 20 : lastJobAt + warmIdleMs - Date.now()
       if (wait <= 0) return
-      await new Promise((resolve) => setTimeout(resolve, wait))
+      await new Promise((resolve) => setTimeout(resolve, wait).unref())
     }
   }
 
