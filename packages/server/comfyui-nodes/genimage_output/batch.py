@@ -1,14 +1,15 @@
 """Dynamic batching: several requests of one size and step count run as one ComfyUI prompt (the bridge builds it).
 
-- GenimageBatchTextEncode (CLIP, texts → CONDITIONING): one conditioning row per text, in order. Prompts of one
+- GenimageBatchTextEncode (CLIP, texts → CONDITIONING): one conditioning row per text, in order. With exact batches
+  (exact.py, the default) every prompt is encoded alone, so its row is the one it gets alone; else prompts of one
   77-token section each go through the text encoders as one batch (ComfyUI's own `encode_from_tokens`, with one
-  section per prompt); anything else (long prompts, `(word:1.2)` weights) is encoded prompt by prompt and repeated to
-  a common length, as ComfyUI itself does when it batches conditionings of different lengths. All texts equal: one
-  row, which ComfyUI repeats over the batch.
+  section per prompt). Prompts encoded one by one (long prompts, `(word:1.2)` weights) are repeated to a common
+  length, as ComfyUI itself does when it batches conditionings of different lengths. All texts equal: one row, which
+  ComfyUI repeats over the batch.
 - GenimageBatchSampler: SamplerCustom with one seed per latent: item i gets the initial noise `prepare_noise` makes for
   its own seed on a one-image latent, and ancestral samplers draw item i's per-step noise from a generator seeded
-  like ComfyUI's default noise sampler for that seed. So each image is the one its request gets when run alone, up
-  to the floating-point differences of batched kernels.
+  like ComfyUI's default noise sampler for that seed. So each image is the one its request gets when run alone
+  (exactly with exact batches; else up to the floating-point differences of batched kernels).
 
 The output node (GenimageOutput) sends one frame per image with its `index`; the bridge hands frame i to request i.
 Texts and seeds travel as JSON arrays in STRING inputs.
@@ -24,6 +25,8 @@ import comfy.sample
 import comfy.samplers
 import comfy.utils
 import latent_preview
+
+from .exact import exact_batches
 
 
 def _bucket(count):
@@ -114,7 +117,7 @@ class GenimageBatchTextEncode:
         if len(set(items)) == 1:
             return (clip.encode_from_tokens_scheduled(clip.tokenize(items[0])),)
         token_list = [clip.tokenize(text) for text in items]
-        if all(_one_section(tokens) for tokens in token_list):
+        if not exact_batches() and all(_one_section(tokens) for tokens in token_list):
             cond, extra = _encode_rows(clip, token_list)
         else:
             cond, extra = _encode_each(clip, token_list)

@@ -24,6 +24,8 @@ from collections import OrderedDict
 
 import torch
 
+from .exact import exact_batches
+
 
 def _clone_out(value):
     if torch.is_tensor(value):
@@ -209,6 +211,25 @@ class EncoderGraphForward:
         return self.runner.run(key, weights_fingerprint(self.encoder), fn, inputs, x.device, eager)
 
 
+class RowwiseConv:
+    """Replacement `forward` of one UNet convolution (exact batches, exact.py): a batch runs one latent at a time.
+
+    cuDNN chooses convolution kernels by batch size, and kernels differ in rounding: on the H200 the first convolution
+    of the SDXL UNet already differed by 2.4e-4 between a batch of 1 and a batch of 8 (bench/gpu/batch_diff.py), while
+    its linear layers, attention and norms gave the same row either way. Run one latent at a time, a batched request
+    gets the latents it would get alone. Inside the CUDA graph the extra launches cost no CPU time.
+    """
+
+    def __init__(self, module):
+        self.module = module
+        self.original = type(module).forward
+
+    def __call__(self, x, *args, **kwargs):
+        if not torch.is_tensor(x) or x.dim() != 4 or x.shape[0] == 1:
+            return self.original(self.module, x, *args, **kwargs)
+        return torch.cat([self.original(self.module, x[i : i + 1], *args, **kwargs) for i in range(x.shape[0])])
+
+
 class GenimageCudaGraph:
     @classmethod
     def INPUT_TYPES(cls):
@@ -227,6 +248,11 @@ class GenimageCudaGraph:
     def patch(self, model, max_graphs=16):
         patched = model.clone()
         patched.set_model_unet_function_wrapper(UnetGraphWrapper(max_graphs))
+        unet = getattr(model.model, "diffusion_model", None)
+        if unet is not None and exact_batches():
+            for path, module in unet.named_modules():
+                if isinstance(module, torch.nn.Conv2d):
+                    patched.add_object_patch(f"diffusion_model.{path}.forward", RowwiseConv(module))
         return (patched,)
 
 

@@ -10,8 +10,8 @@ block: 32 blocks for a batch of one, on a GPU with 132 multiprocessors, each rea
   and affine parameters in fp32); larger batches keep PyTorch's kernel. It is the same arithmetic in a different
   order: outputs differ from PyTorch's GroupNorm by rounding. Like GenimageClipFp16 it is a precision choice kept on
   the plain path (FAST_PATH=0), so the plain and fast paths give the same pixels.
-- GenimageCudaGraphVae: the decoder replayed as a CUDA graph per latent shape, batches in power-of-two slices
-  (launch overhead gone; same kernels),
+- GenimageCudaGraphVae: the decoder replayed as a CUDA graph per latent shape, a batch one image at a time (exact
+  batches) or in power-of-two slices (launch overhead gone; same kernels),
   and the decoded images left on the GPU, where GenimageOutput's JPEG encoder (nvjpeg) reads them and the PNG path
   copies them as uint8 (ComfyUI's own decode copies float pixels to the CPU and clamps them there: 16 ms at 1024²).
   A fast-path class: FAST_PATH=0 bypasses it.
@@ -23,6 +23,7 @@ import comfy.model_management as mm
 import torch
 
 from .cudagraph import GraphRunner, weights_fingerprint, tensor_signature
+from .exact import exact_batches
 
 HALF = (torch.bfloat16, torch.float16)
 # From this many (image, group) rows PyTorch's own kernel has enough thread blocks: a batch of 8 (256 rows) decodes
@@ -96,9 +97,10 @@ def power_of_two_chunks(count):
 class GraphedDecode:
     """Replacement `decode` of one VAE copy: the decoder as CUDA graphs, images kept on the GPU.
 
-    A batch decodes in power-of-two slices (7 images: 4, 2 and 1), so the graphs of the batch buckets the warm-up
-    captures (1, 2, 4, 8 per size) serve every batch size: a batch of 5 replays two of them instead of capturing a
-    sixth graph while requests wait (≈ 150–200 ms at 512² on an H200).
+    With exact batches (exact.py, the default) a batch decodes one image at a time with the graph of a single latent:
+    cuDNN picks convolution kernels by batch size, so a batch rounds differently from the same latent alone. Without,
+    it decodes in power-of-two slices (7 images: 4, 2 and 1), so the graphs of the batch buckets the warm-up captures
+    (1, 2, 4, 8 per size) serve every batch size instead of capturing one per batch size while requests wait.
     """
 
     def __init__(self, vae, max_graphs):
@@ -120,7 +122,9 @@ class GraphedDecode:
             latents = samples_in.to(device=device, dtype=vae.vae_dtype)
             fingerprint = weights_fingerprint(model)
             parts = []
-            for start, size in power_of_two_chunks(latents.shape[0]):
+            count = latents.shape[0]
+            slices = [(index, 1) for index in range(count)] if exact_batches() else power_of_two_chunks(count)
+            for start, size in slices:
                 inputs = {"x": latents[start : start + size]}
                 parts.append(
                     self.runner.run(
