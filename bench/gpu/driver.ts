@@ -25,7 +25,6 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import {
   copyFileSync,
-  cpSync,
   createWriteStream,
   existsSync,
   mkdirSync,
@@ -42,8 +41,10 @@ import {
   type BatchPlan,
   batchPlan,
   buildBatchGraph,
+  COMFY_LAUNCHER,
   decodeBinaryFrame,
   imageInfo,
+  installComfyNodes,
   plainPath,
   readWorkflowFiles,
   type Workflow,
@@ -1142,13 +1143,9 @@ async function phaseBootProfile() {
     await stopProc(main)
     main = undefined
   }
-  // The same copy of the nodes the server installs before it starts ComfyUI.
-  cpSync(join(REPO, 'packages/server/comfyui-nodes/genimage_output'), join(COMFY_DIR, 'custom_nodes/genimage_output'), {
-    recursive: true,
-    filter: (path) => !path.includes('__pycache__'),
-  })
-  const launcher = 'custom_nodes/genimage_output/launch.py'
-  const args = ['-X', 'importtime', launcher, '--quick-test-for-ci', '--disable-auto-launch']
+  // The nodes installed as the server installs them before it starts ComfyUI.
+  await installComfyNodes(COMFY_DIR, join(REPO, 'packages/server/comfyui-nodes'))
+  const args = ['-X', 'importtime', COMFY_LAUNCHER, '--quick-test-for-ci', '--disable-auto-launch']
   args.push('--extra-model-paths-config', writeExtraModelPaths(), ...BASE_COMFY_ARGS)
   const started = now()
   const run = spawnSync(PY, args, { cwd: COMFY_DIR, encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 })
@@ -1174,7 +1171,7 @@ async function phaseBootProfile() {
     }
   }
   results.boot_profile = {
-    entry: launcher,
+    entry: COMFY_LAUNCHER,
     quick_test_wall_ms: round(wallMs, 0),
     imports_total_ms: top.reduce((sum, row) => sum + row.cumulative_ms, 0),
     top_level_imports: top.slice(0, 25),
