@@ -4,7 +4,8 @@ On (the default; `0`, `false` or `no` turn it off), the parts of a batched promp
 choose by batch size run one image at a time: the UNet's convolutions (cudagraph.RowwiseConv), the text encoders
 (one prompt at a time, batch.py) and the VAE decoder (vae_decode.py). Measured on an H200 with the random-weight
 benchmark checkpoint: batched images 0 levels from the same requests alone (10 with it off), 16 clients 26.35 images/s
-(35.12-38.86 with it off). It is read when a prompt runs, from ComfyUI's environment, which @genimage/server passes on.
+(35.12-38.86 with it off). It is read from ComfyUI's environment (which @genimage/server passes on) when the nodes
+run; set it before ComfyUI starts.
 """
 
 import os
