@@ -1,6 +1,6 @@
 """Whether a batched prompt must give each image exactly as the same request alone: GENIMAGE_EXACT_BATCHES.
 
-On (the default; `0`, `false` or `no` turn it off), the parts of a batched prompt whose kernels cuDNN and cuBLAS
+On (the default; `0`, `false`, `no` or `off` turn it off), the parts of a batched prompt whose kernels cuDNN and cuBLAS
 choose by batch size run one image at a time: the UNet's convolutions (cudagraph.RowwiseConv), the text encoders
 (one prompt at a time, batch.py) and the VAE decoder (vae_decode.py). Measured on an H200 with the random-weight
 benchmark checkpoint: batched images 0 levels from the same requests alone (10 with it off), 16 clients 26.35 images/s
@@ -8,9 +8,20 @@ benchmark checkpoint: batched images 0 levels from the same requests alone (10 w
 run; set it before ComfyUI starts.
 """
 
+import logging
 import os
+
+_ON = ("", "1", "true", "yes", "on")
+_OFF = ("0", "false", "no", "off")
+_warned = set()
 
 
 def exact_batches(environ=os.environ):
-    """True unless GENIMAGE_EXACT_BATCHES is 0, false or no."""
-    return environ.get("GENIMAGE_EXACT_BATCHES", "1").strip().lower() not in ("0", "false", "no")
+    """True unless GENIMAGE_EXACT_BATCHES is 0, false, no or off; any other value warns once and keeps the default."""
+    value = environ.get("GENIMAGE_EXACT_BATCHES", "").strip().lower()
+    if value in _OFF:
+        return False
+    if value not in _ON and value not in _warned:
+        _warned.add(value)
+        logging.warning(f"GENIMAGE_EXACT_BATCHES={value!r} is not 1/true/yes/on or 0/false/no/off: exact batches stay on")
+    return True
