@@ -80,3 +80,19 @@ describe('launch.py (the entry the supervisor runs when LAZY_IMPORTS is on)', ()
     })
   })
 })
+
+describe('cuda_preinit (the CUDA driver starts on a thread while ComfyUI imports)', () => {
+  it('leaves the driver alone when ComfyUI is told which device to use, since that sets CUDA_VISIBLE_DEVICES later', async () => {
+    const argvs = [
+      ['--cuda-device', '1'],
+      ['--cuda-device=1'],
+      ['--default-device', '2'],
+      ['--cpu'],
+      ['--listen', '127.0.0.1', '--port', '8188'],
+    ]
+    const out = await python3(
+      `${report}import cuda_preinit\nthreads = [cuda_preinit.start(argv) for argv in ${JSON.stringify(argvs)}]\nfor t in threads:\n    t and t.join(30)\nreport(started=[t is not None for t in threads], finished=all(t is None or not t.is_alive() for t in threads))`,
+    )
+    expect(out).toEqual({ started: [false, false, false, false, true], finished: true })
+  })
+})

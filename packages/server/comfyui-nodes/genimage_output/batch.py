@@ -1,11 +1,11 @@
 """Dynamic batching: several requests of one size and step count run as one ComfyUI prompt (the bridge builds it).
 
-- GenimageBatchTextEncode (CLIP, texts → CONDITIONING): one conditioning row per text, in order. With exact batches
-  (exact.py, the default) every prompt is encoded alone, so its row is the one it gets alone; else prompts of one
-  77-token section each go through the text encoders as one batch (ComfyUI's own `encode_from_tokens`, with one
-  section per prompt). Prompts encoded one by one (long prompts, `(word:1.2)` weights) are repeated to a common
-  length, as ComfyUI itself does when it batches conditionings of different lengths. All texts equal: one row, which
-  ComfyUI repeats over the batch.
+- GenimageBatchTextEncode (CLIP, texts → CONDITIONING): one conditioning row per text, in order. Prompts of one
+  77-token section each go through one ComfyUI `encode_from_tokens` call, with one section per prompt. With exact
+  batches (exact.py, the default) each encoder then runs its sections one at a time, so a row is computed by the
+  kernels it gets alone (a batch-1 CUDA graph replay each); else as one batch. Other prompts (long prompts,
+  `(word:1.2)` weights) are encoded one by one and repeated to a common length, as ComfyUI itself does when it
+  batches conditionings of different lengths. All texts equal: one row, which ComfyUI repeats over the batch.
 - GenimageBatchSampler: SamplerCustom with one seed per latent: item i gets the initial noise `prepare_noise` makes for
   its own seed on a one-image latent, and ancestral samplers draw item i's per-step noise from a generator seeded
   like ComfyUI's default noise sampler for that seed. So each image is the one its request gets when run alone
@@ -49,16 +49,36 @@ def _one_section(tokens):
     return all(len(sections) == 1 and all(pair[1] == 1.0 for pair in sections[0]) for sections in tokens.values())
 
 
-def _encode_rows(clip, token_list):
-    """One batch through the encoders: each prompt is one 'section' of one call, then split back into rows."""
+def _concat(values):
+    """Joins the per-row outputs of one encoder (tensors on dim 0, dicts key by key, None stays None)."""
+    first = values[0]
+    if torch.is_tensor(first):
+        return torch.cat(values)
+    if isinstance(first, dict):
+        return {key: _concat([value[key] for value in values]) for key in first}
+    return first
+
+
+def _one_row_at_a_time(encode):
+    """`encode(sections)` run on each section alone and joined: the rows an encoder gives each prompt on its own."""
+
+    def run(sections):
+        outs = [encode([section]) for section in sections]
+        return tuple(_concat([out[i] for out in outs]) for i in range(len(outs[0])))
+
+    return run
+
+
+def _encode_rows(clip, token_list, exact):
+    """One encode call: each prompt is one 'section', split back into rows (`exact`: each encoder runs them one by one)."""
     count = len(token_list)
-    padded = token_list + [token_list[-1]] * (_bucket(count) - count)  # graph-friendly batch sizes
+    padded = token_list if exact else token_list + [token_list[-1]] * (_bucket(count) - count)  # graph-friendly sizes
     merged = {key: [tokens[key][0] for tokens in padded] for key in token_list[0]}
     captured = {}
     hooked = []
     for name, module in clip.cond_stage_model.named_children():
         if hasattr(module, "encode_token_weights") and hasattr(module, "encode"):
-            original = module.encode
+            original = _one_row_at_a_time(module.encode) if exact else module.encode
 
             def capture(tokens, _original=original, _name=name):
                 out = _original(tokens)
@@ -117,8 +137,8 @@ class GenimageBatchTextEncode:
         if len(set(items)) == 1:
             return (clip.encode_from_tokens_scheduled(clip.tokenize(items[0])),)
         token_list = [clip.tokenize(text) for text in items]
-        if not exact_batches() and all(_one_section(tokens) for tokens in token_list):
-            cond, extra = _encode_rows(clip, token_list)
+        if all(_one_section(tokens) for tokens in token_list):
+            cond, extra = _encode_rows(clip, token_list, exact_batches())
         else:
             cond, extra = _encode_each(clip, token_list)
         return ([[cond, extra]],)

@@ -1,4 +1,5 @@
-"""Starts ComfyUI's `main.py` with torchvision and scipy imported lazily (lazy_imports.py): `python3 launch.py <main.py args>`.
+"""Starts ComfyUI's `main.py` with torchvision and scipy imported lazily (lazy_imports.py) and the CUDA driver starting
+beside its imports (cuda_preinit.py): `python3 launch.py <main.py args>`.
 
 @genimage/server runs it instead of `main.py` when `LAZY_IMPORTS` is on (the default); ComfyUI itself is unchanged.
 It runs from `<ComfyUI>/custom_nodes/genimage_output/`, so ComfyUI's folder is two levels up.
@@ -11,9 +12,11 @@ import sys
 here = os.path.dirname(os.path.abspath(__file__))
 comfy_dir = os.path.dirname(os.path.dirname(here))
 sys.path.insert(0, here)
+import cuda_preinit  # noqa: E402
 import lazy_imports  # noqa: E402
 
 sys.path.remove(here)
+cuda_preinit.start(sys.argv[1:])
 lazy_imports.install()
 sys.path.insert(0, comfy_dir)
 sys.argv[0] = os.path.join(comfy_dir, "main.py")
