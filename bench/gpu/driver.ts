@@ -571,10 +571,10 @@ async function phaseCold() {
   const stock = []
   const genimage = []
   for (let run = 1; run <= count; run++) {
+    if (main) await stopProc(main) // its ComfyUI holds the port stock ComfyUI listens on
     log(`cold ${run}/${count}: stock ComfyUI`)
     stock.push(await coldStock())
     log('cold: stock', stock.at(-1))
-    if (main) await stopProc(main)
     log(`cold ${run}/${count}: genimage (supervised, default path)`)
     const { proc, ...measured } = await coldGenimage([], 'main')
     main = proc
