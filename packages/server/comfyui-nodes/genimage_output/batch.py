@@ -26,15 +26,8 @@ import comfy.samplers
 import comfy.utils
 import latent_preview
 
+from .cudagraph import batch_bucket
 from .exact import exact_batches
-
-
-def _bucket(count):
-    """The batch size graphs are captured for: the next power of two (1, 2, 4, 8, …)."""
-    size = 1
-    while size < count:
-        size *= 2
-    return size
 
 
 def _json_list(text, kind, name):
@@ -72,7 +65,8 @@ def _one_row_at_a_time(encode):
 def _encode_rows(clip, token_list, exact):
     """One encode call: each prompt is one 'section', split back into rows (`exact`: each encoder runs them one by one)."""
     count = len(token_list)
-    padded = token_list if exact else token_list + [token_list[-1]] * (_bucket(count) - count)  # graph-friendly sizes
+    # Batched rows are padded to a graph bucket; exact rows run one at a time, so no padding.
+    padded = token_list if exact else token_list + [token_list[-1]] * (batch_bucket(count) - count)
     merged = {key: [tokens[key][0] for tokens in padded] for key in token_list[0]}
     captured = {}
     hooked = []

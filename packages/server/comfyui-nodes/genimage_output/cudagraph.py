@@ -137,7 +137,8 @@ def tensor_signature(tensors):
     return tuple((k, tuple(v.shape), v.dtype, v.device.type) for k, v in sorted(tensors.items()))
 
 
-def _bucket(count):
+def batch_bucket(count):
+    """The batch size graphs are captured for: the next power of two (1, 2, 4, 8, …)."""
     size = 1
     while size < count:
         size *= 2
@@ -173,7 +174,7 @@ class UnetGraphWrapper:
         base = getattr(apply_model, "__self__", None)
         fingerprint = weights_fingerprint(getattr(base, "diffusion_model", None), base)
         count = x.shape[0]
-        size = _bucket(count)
+        size = batch_bucket(count)
         inputs = {k: _pad(v, count, size) for k, v in {"x": x, "t": t, **{f"c.{k}": v for k, v in extra.items()}}.items()}
         names = list(extra)
 

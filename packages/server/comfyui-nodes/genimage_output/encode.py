@@ -26,9 +26,12 @@ from PIL import Image
 
 
 def encoder_threads(environ=os.environ):
-    """Encoder threads: this instance's CPU budget, OMP_NUM_THREADS (which @genimage/server sets to its cores ÷
-    instances), else the CPUs it may run on; 1 to 16. Deflate is compute-bound and zlib releases the GIL: a batch of
-    8 noise-like 512² PNGs is ≈ 0.46 s of CPU at level 1."""
+    """How many threads encode images: this instance's CPU budget, 1 to 16.
+
+    The budget is OMP_NUM_THREADS (which @genimage/server sets to its cores ÷ instances), else the CPUs the process may
+    run on. Deflate is compute-bound and zlib releases the GIL: a batch of 8 noise-like 512² PNGs is ≈ 0.46 s of CPU
+    at level 1.
+    """
     budget = environ.get("OMP_NUM_THREADS", "").strip()
     if budget.isdigit() and int(budget) > 0:
         cpus = int(budget)

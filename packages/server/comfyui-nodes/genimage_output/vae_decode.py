@@ -22,7 +22,7 @@ import copy
 import comfy.model_management as mm
 import torch
 
-from .cudagraph import GraphRunner, weights_fingerprint, tensor_signature
+from .cudagraph import GraphRunner, tensor_signature, weights_fingerprint
 from .exact import exact_batches
 
 HALF = (torch.bfloat16, torch.float16)
