@@ -567,7 +567,9 @@ function medianRun<T extends { process_to_first_image_ms: number }>(runs: T[]) {
 async function phaseCold() {
   // GI_COLD_RUNS fresh boots of each, taking turns (a machine's disk and page cache change over a run); the median
   // run is reported. The last genimage server stays up as the main server.
-  const count = Math.max(1, Number(env.GI_COLD_RUNS ?? 1) || 1)
+  const count = Number(env.GI_COLD_RUNS ?? 1)
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`GI_COLD_RUNS must be a whole number ≥ 1, not ${env.GI_COLD_RUNS}`)
   const stock = []
   const genimage = []
   for (let run = 1; run <= count; run++) {

@@ -161,5 +161,15 @@ const parent = async (calls, rounds) => {
   )
 }
 
+/** A command-line count: a whole number ≥ 1, else the usage line and exit code 2. */
+const count = (text, fallback, name) => {
+  const value = Number(text ?? fallback)
+  if (Number.isInteger(value) && value >= 1) return value
+  console.error(
+    `${name} must be a whole number ≥ 1, not ${text}. Usage: node bench/mocks/run.mjs [calls=1000] [rounds=5]`,
+  )
+  process.exit(2)
+}
+
 if (process.argv[2] === '--worker') await worker(Number(process.argv[3]), Number(process.argv[4]))
-else await parent(Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 5))
+else await parent(count(process.argv[2], 1000, 'calls'), count(process.argv[3], 5, 'rounds'))
