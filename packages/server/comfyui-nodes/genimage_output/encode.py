@@ -100,6 +100,49 @@ def to_uint8(images):
     return torch.clamp(images * 255.0, 0, 255).to(torch.uint8)
 
 
+class HostCopies:
+    """uint8 copies of a decoded batch on their way to the CPU, a slice at a time, for the CPU encoders (PNG, WebP).
+
+    The VAE decodes a batch slice by slice (vae_decode.py). Each slice's copy is queued on the GPU right after that
+    slice, so the first images reach the CPU, and their PNGs start, while the GPU still decodes the others; copying
+    the whole batch after it would wait for its last image. GenimageOutput finds them on the images tensor
+    (`HostCopies.of`, as ComfyUI hands a node's output to the next node as it is); the pixels are those `to_uint8`
+    gives for the whole batch.
+    """
+
+    ATTRIBUTE = "_genimage_host_copies"
+
+    def __init__(self):
+        self.slices = []  # (first index, pinned uint8 tensor, CUDA event recorded after its copy)
+
+    def add(self, start, images):
+        """Queues the copy of `images` (a (B, H, W, C) float slice on the GPU starting at index `start`)."""
+        pixels = to_uint8(images)
+        host = torch.empty(pixels.shape, dtype=torch.uint8, pin_memory=True)
+        host.copy_(pixels, non_blocking=True)
+        done = torch.cuda.Event()
+        done.record()
+        self.slices.append((start, host, done))
+
+    def pixels(self, index):
+        """Image `index` as an (H, W, C) uint8 array, once its slice is on the CPU (the wait releases the GIL)."""
+        for start, host, done in self.slices:
+            if start <= index < start + host.shape[0]:
+                done.synchronize()
+                return host[index - start].numpy()
+        raise IndexError(f"no host copy of image {index}")
+
+    def attach(self, images):
+        """Marks `images` as the batch these copies are of; returns it."""
+        setattr(images, self.ATTRIBUTE, self)
+        return images
+
+    @classmethod
+    def of(cls, images):
+        """The copies attached to `images`, or None."""
+        return getattr(images, cls.ATTRIBUTE, None)
+
+
 def pil_encode(pixels, fmt, quality, compress_level):
     """The plain encoder: Pillow, one thread (what GenimageOutput did before `fast`)."""
     picture = Image.fromarray(pixels)
@@ -162,28 +205,41 @@ def _gpu_jpegs(batch, quality):
 def encode_batch(images, fmt, quality, compress_level, fast):
     """Yields (index, bytes, encode_ms, encoder) for each image of the (B, H, W, C) float batch, in order."""
     started = time.perf_counter()
-    batch = to_uint8(images)
     if fast and fmt == "jpeg":
-        encoded = _gpu_jpegs(batch, quality)
+        encoded = _gpu_jpegs(to_uint8(images), quality)
         if encoded is not None:
             ms = (time.perf_counter() - started) * 1000
             for index, data in enumerate(encoded):
                 yield index, data, ms, "nvjpeg"
             return
-    pixels = batch.cpu().numpy()
-    convert_ms = (time.perf_counter() - started) * 1000
+    copies = HostCopies.of(images) if fast else None
+    if copies is None:
+        batch = to_uint8(images).cpu().numpy()
+        convert_ms = (time.perf_counter() - started) * 1000
+
+    def pixels_of(index):
+        """Image `index` as uint8 on the CPU, and the ms since `started` at which it was there."""
+        if copies is None:
+            return batch[index], convert_ms
+        # As soon as its slice is decoded and copied, while the GPU decodes the next ones.
+        pixels = copies.pixels(index)
+        return pixels, (time.perf_counter() - started) * 1000
+
+    channels = int(images.shape[-1])
 
     def one(index):
+        pixels, ready_ms = pixels_of(index)
         began = time.perf_counter()
-        if fast and fmt == "png" and pixels.shape[-1] in (3, 4):
-            data, encoder = png_parallel(pixels[index], compress_level), "png-parallel"
+        if fast and fmt == "png" and channels in (3, 4):
+            data, encoder = png_parallel(pixels, compress_level), "png-parallel"
         else:
-            data, encoder = pil_encode(pixels[index], fmt, quality, compress_level), "pillow"
-        return data, convert_ms + (time.perf_counter() - began) * 1000, encoder
+            data, encoder = pil_encode(pixels, fmt, quality, compress_level), "pillow"
+        return data, ready_ms + (time.perf_counter() - began) * 1000, encoder
 
-    if fast and len(pixels) > 1:
-        for index, future in enumerate([IMAGES.submit(one, i) for i in range(len(pixels))]):
+    count = int(images.shape[0])
+    if fast and count > 1:
+        for index, future in enumerate([IMAGES.submit(one, i) for i in range(count)]):
             yield (index, *future.result())
     else:
-        for index in range(len(pixels)):
+        for index in range(count):
             yield (index, *one(index))

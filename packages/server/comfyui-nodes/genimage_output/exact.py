@@ -4,7 +4,7 @@ On (the default; `0`, `false`, `no` or `off` turn it off), the parts of a batche
 choose by batch size run one image at a time: the UNet's convolutions (cudagraph.RowwiseConv), the text encoders
 (one prompt at a time inside one encode call, batch.py) and the VAE decoder (vae_decode.py). Measured on H200s with
 the random-weight benchmark checkpoint: batched images 0 levels from the same requests alone (10 with it off), 16
-clients 29.98-32.28 images/s (35.12-38.86 with it off). It is read from ComfyUI's environment (which @genimage/server
+clients 29.98-34.49 images/s (35.12-38.86 with it off). It is read from ComfyUI's environment (which @genimage/server
 passes on) when the nodes run; set it before ComfyUI starts.
 """
 

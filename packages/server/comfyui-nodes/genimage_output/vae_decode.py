@@ -14,6 +14,8 @@ block: 32 blocks for a batch of one, on a GPU with 132 multiprocessors, each rea
   batches) or in power-of-two slices (launch overhead gone; same kernels),
   and the decoded images left on the GPU, where GenimageOutput's JPEG encoder (nvjpeg) reads them and the PNG path
   copies them as uint8 (ComfyUI's own decode copies float pixels to the CPU and clamps them there: 16 ms at 1024²).
+  A batch decoded in several slices also queues each slice's uint8 copy to the CPU right after it (encode.HostCopies),
+  so its first PNGs are encoded while the GPU decodes the rest.
   A fast-path class: FAST_PATH=0 bypasses it.
 """
 
@@ -23,6 +25,7 @@ import comfy.model_management as mm
 import torch
 
 from .cudagraph import GraphRunner, tensor_signature, weights_fingerprint
+from .encode import HostCopies
 from .exact import exact_batches
 
 HALF = (torch.bfloat16, torch.float16)
@@ -124,16 +127,19 @@ class GraphedDecode:
             parts = []
             count = latents.shape[0]
             slices = [(index, 1) for index in range(count)] if exact_batches() else power_of_two_chunks(count)
+            copies = HostCopies() if len(slices) > 1 else None
             for start, size in slices:
                 inputs = {"x": latents[start : start + size]}
-                parts.append(
-                    self.runner.run(
-                        tensor_signature(inputs), fingerprint, lambda static: model.decode(static["x"]), inputs, device,
-                        lambda x=inputs["x"]: model.decode(x),
-                    )
+                decoded = self.runner.run(
+                    tensor_signature(inputs), fingerprint, lambda static: model.decode(static["x"]), inputs, device,
+                    lambda x=inputs["x"]: model.decode(x),
                 )
-            decoded = parts[0] if len(parts) == 1 else torch.cat(parts)
-            return vae.process_output(decoded.float()).movedim(1, -1)
+                parts.append(vae.process_output(decoded.float()).movedim(1, -1))
+                if copies is not None:
+                    copies.add(start, parts[-1])
+            if copies is None:
+                return parts[0]
+            return copies.attach(torch.cat(parts))
         except mm.OOM_EXCEPTION:
             # ComfyUI's decode splits the batch, or tiles, when memory is short; the graph pool is given back first.
             self.runner.graphs.clear()
