@@ -118,7 +118,10 @@ class HostCopies:
     def add(self, start, images):
         """Queues the copy of `images` (a (B, H, W, C) float slice on the GPU starting at index `start`)."""
         pixels = to_uint8(images)
-        host = torch.empty(pixels.shape, dtype=torch.uint8, pin_memory=True)
+        try:
+            host = torch.empty(pixels.shape, dtype=torch.uint8, pin_memory=True)
+        except RuntimeError:  # no page-locked memory to be had: a pageable copy, which waits for the GPU instead
+            host = torch.empty(pixels.shape, dtype=torch.uint8)
         host.copy_(pixels, non_blocking=True)
         done = torch.cuda.Event()
         done.record()
