@@ -11,6 +11,16 @@ function prompts(fake: FakeComfyUI): ComfyGraph[] {
     .map((r) => (r.body as { prompt: ComfyGraph }).prompt)
 }
 
+/** What each prompt's `extra_data` asked of the CUDA-graph nodes: 'replay' (no captures) or 'capture' (the default). */
+function graphModes(fake: FakeComfyUI): string[] {
+  return fake.requests
+    .filter((r) => r.method === 'POST' && r.path === '/prompt')
+    .map(
+      (r) =>
+        ((r.body as { extra_data?: Record<string, unknown> }).extra_data?.['genimage_graphs'] as string) ?? 'capture',
+    )
+}
+
 const batchSize = (graph: ComfyGraph) => graph['5']?.inputs['batch_size']
 
 /** Starts `first` alone and waits until it samples, so the jobs sent next wait for the GPU together. */
@@ -229,7 +239,7 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
     expect(graph!['27']?.inputs['fast']).toBe(false)
   })
 
-  it('warms the first size before ready, then the other sizes and each batch bucket', async () => {
+  it('warms the first size before ready without captures, then captures every size and batch bucket', async () => {
     const fake = await FakeComfyUI.start({ stepMs: 5 })
     closeAfterTest(() => fake.close())
     const backend = createComfyBackend({
@@ -247,12 +257,15 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
     const warmed = prompts(fake).map((graph) => [graph['5']?.inputs['width'], graph['5']?.inputs['batch_size']])
     expect(warmed).toEqual([
       [512, 1],
+      [512, 1],
       [512, 2],
       [512, 4],
       [768, 1],
       [768, 2],
       [768, 4],
     ])
+    // Before `ready` the models load and run once eager; the captures (≈ 1 s at 512²) come after it.
+    expect(graphModes(fake)).toEqual(['replay', 'capture', 'capture', 'capture', 'capture', 'capture', 'capture'])
   })
 
   it('serves a request sent as soon as ready before any warm-up prompt, and warms up once it is quiet', async () => {
@@ -270,7 +283,46 @@ describe('ComfyUI backend: fast and plain path, warm-up', () => {
     expect(order).toEqual([
       ['warm-up', 1],
       ['first user request', 1],
+      ['warm-up', 1],
       ['batch', 2],
     ])
+    // The request at `ready` replays the graphs there are and captures none: it never waits for a capture.
+    expect(graphModes(fake)).toEqual(['replay', 'replay', 'capture', 'capture'])
+  })
+
+  it('lets requests capture graphs once the warm-up after ready is over', async () => {
+    const fake = await FakeComfyUI.start({ stepMs: 5 })
+    closeAfterTest(() => fake.close())
+    const backend = createComfyBackend({ baseUrl: fake.url, maxBatch: 1, warmSizes: [{ width: 512, height: 512 }] })
+    closeAfterTest(() => backend.close())
+    await backend.start()
+    await backend.warmedUp()
+    await backend.run(makeJob({ prompt: 'after the warm-up', width: 640 }).job)
+    expect(prompts(fake).at(-1)?.['6']?.inputs['text']).toBe('after the warm-up')
+    expect(graphModes(fake).at(-1)).toBe('capture')
+  })
+
+  it('closes the eager window after eagerWindowMs on a server too busy for the warm-up after ready', async () => {
+    const fake = await FakeComfyUI.start({ stepMs: 5 })
+    closeAfterTest(() => fake.close())
+    const backend = createComfyBackend({
+      baseUrl: fake.url,
+      maxBatch: 1,
+      warmSizes: [{ width: 512, height: 512 }],
+      // No gap is ever long enough for the warm-up after ready: it stands for a server under steady load.
+      warmIdleMs: 60_000,
+      eagerWindowMs: 300,
+    })
+    closeAfterTest(() => backend.close())
+    await backend.start()
+    await backend.run(makeJob({ prompt: 'inside the window' }).job)
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await backend.run(makeJob({ prompt: 'after the window' }).job)
+    expect(prompts(fake).map((graph) => graph['6']?.inputs['text'])).toEqual([
+      'warm-up',
+      'inside the window',
+      'after the window',
+    ])
+    expect(graphModes(fake)).toEqual(['replay', 'replay', 'capture'])
   })
 })

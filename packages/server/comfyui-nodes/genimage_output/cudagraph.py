@@ -14,7 +14,8 @@ and return clones of the outputs. They fall back to eager, per signature, on any
 tensors, a capture that fails). A graph reads the weights at the addresses they had when it was captured, so every
 call compares a fingerprint of those addresses and recaptures when ComfyUI moved or patched the weights. Graphs are
 kept LRU, `max_graphs` per runner, in one memory pool per runner (outputs are cloned after each replay, and
-replays never overlap, so graphs may share their scratch memory).
+replays never overlap, so graphs may share their scratch memory). A prompt that asks for replays only
+(capture_policy.py: the boot warm-up, the first requests after `ready`) runs a shape without a graph eager instead.
 """
 
 import logging
@@ -24,6 +25,7 @@ from collections import OrderedDict
 
 import torch
 
+from .capture_policy import captures_allowed
 from .exact import exact_batches
 
 
@@ -104,7 +106,7 @@ class GraphRunner:
         return entry
 
     def run(self, key, fingerprint, fn, inputs, device, eager):
-        """Replays the graph of `key` (capturing it first); `eager()` when that is not possible."""
+        """Replays the graph of `key` (capturing it first); `eager()` when that is not possible or not allowed now."""
         if key in self.failed or fingerprint is None:
             return eager()
         entry = self.graphs.get(key)
@@ -113,6 +115,8 @@ class GraphRunner:
             self.graphs.clear()
             entry = None
         if entry is None:
+            if not captures_allowed():  # a prompt that must not wait for a capture (capture_policy.py)
+                return eager()
             started = time.perf_counter()
             try:
                 entry = self._capture(fn, inputs, device, fingerprint)

@@ -5,7 +5,8 @@
  * keeps ComfyUI's own queue 1–2 prompts deep. Image-to-image requests run the image-to-image workflow (the input
  * picture travels base64 in the prompt, decoded by GenimageLoadImage). The default workflow runs
  * with CUDA graphs and the fast encoders; `fastPath: false` runs its plain path ({@link plainPath}). Warm-up: the
- * first of `warmSizes` before `ready`, the other sizes and batch sizes (graph captures) right after. Hooks for the
+ * first of `warmSizes` before `ready` without graph captures, the other sizes and batch sizes (the captures) right
+ * after; until then requests never wait for a capture (`eagerWindowMs`, ADR 21). Hooks for the
  * supervisor (`markRestarting`, `markRestarted`, `onUnhealthy`) keep jobs alive across ComfyUI restarts.
  * @module
  */
@@ -68,6 +69,13 @@ export interface ComfyBackendOptions extends ComfyClientOptions {
    * as `ready` shows, or one of a steady trickle, runs first instead of waiting behind a graph capture. @default 500
    */
   warmIdleMs?: number
+  /**
+   * For how long after `ready` requests never wait for a CUDA graph capture: a prompt asks ComfyUI for replays only
+   * (capture_policy.py), so a shape the warm-up after `ready` has not captured yet runs eager (the same pixels) instead
+   * of capturing first. The window closes early when that warm-up is over; after it a new shape captures on first use.
+   * 0: requests capture from `ready` on. @default 3000
+   */
+  eagerWindowMs?: number
 }
 
 /** A size to warm up. */
@@ -114,6 +122,9 @@ const CONTENT_TYPES: Record<OutputFormat, ImageContentType> = {
   webp: 'image/webp',
 }
 
+/** `extra_data` of a prompt that replays the CUDA graphs it finds and captures none (capture_policy.py). */
+export const REPLAY_ONLY = { genimage_graphs: 'replay' } as const
+
 /** The warm-up request: small, one step, fixed seed. */
 export const DEFAULT_WARMUP: ResolvedGenerateRequest = {
   prompt: 'warm-up',
@@ -151,6 +162,9 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
   /** When a job last started or ended: warm-up prompts after `ready` wait for `warmIdleMs` of quiet. */
   let lastJobAt = 0
   const warmIdleMs = Math.max(0, options.warmIdleMs ?? 500)
+  const eagerWindowMs = Math.max(0, options.eagerWindowMs ?? 3000)
+  /** Until when requests ask for replays only (the eager window after `ready`). */
+  let replayOnlyUntil = 0
   const planOf = (loaded: typeof imageToImage): BatchPlan | undefined =>
     typeof loaded === 'string' ? undefined : loaded.plan
   const batcher = new Batcher({
@@ -215,26 +229,29 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
     }))
   }
 
-  /** The first warm size, one request: loads the models and captures their graphs before `ready`. */
+  /**
+   * The first warm size, one request: loads the models and runs them once, eager (the captures, ≈ 1 s at 512², come
+   * after `ready`).
+   */
   async function warmUp(): Promise<void> {
     if (options.warmup === false || !workflow) return
     const first = warmSizes[0]!
     const input = options.warmup ? { ...DEFAULT_WARMUP, ...options.warmup } : warmInputs(first, 1)[0]!
     const started = Date.now()
-    await client.run(buildGraph(workflow, input), { outputNode: workflow.outputNode })
+    await client.run(buildGraph(workflow, input), { outputNode: workflow.outputNode, extraData: REPLAY_ONLY })
     logger.info(`comfyui: warm-up generation took ${Date.now() - started} ms`)
   }
 
-  /** After `ready`: the other warm sizes, and each size at the batch sizes graphs are captured for (2, 4, 8, …). */
+  /** After `ready`: each warm size at the batch sizes graphs are captured for (1, 2, 4, 8, …). */
   async function warmUpRest(): Promise<void> {
     if (options.warmup === false || !workflow) return
     const started = Date.now()
     let prompts = 0
-    for (const [index, size] of warmSizes.entries()) {
+    for (const size of warmSizes) {
       const counts = [1]
       if (plan) for (let n = 2; n <= maxBatch; n *= 2) counts.push(n)
       for (const count of counts) {
-        if (closed || (index === 0 && count === 1)) continue
+        if (closed) continue
         // Requests first: a warm-up prompt starts only after `warmIdleMs` with no job of ours waiting or running.
         await quiet()
         if (closed) continue
@@ -259,9 +276,14 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
 
   function startBackgroundWarmUp(): void {
     lastJobAt = Date.now()
-    background = warmUpRest().catch((error: Error) =>
-      logger.warn(`comfyui: warm-up after ready failed: ${error.message}`),
-    )
+    const until = Date.now() + eagerWindowMs
+    replayOnlyUntil = until
+    background = warmUpRest()
+      .catch((error: Error) => logger.warn(`comfyui: warm-up after ready failed: ${error.message}`))
+      .finally(() => {
+        // A restart's warm-up opens a window of its own: only this warm-up's window closes here.
+        if (replayOnlyUntil === until) replayOnlyUntil = 0
+      })
   }
 
   function toImage(image: ComfyImage, input: ResolvedGenerateRequest, executionMs: number): BackendImage {
@@ -328,6 +350,7 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
       const result = await client.run(graph, {
         outputNode: current.outputNode,
         images: entries.length,
+        ...(Date.now() < replayOnlyUntil ? { extraData: REPLAY_ONLY } : {}),
         signal: control.signal,
         onProgress: (value, max) => {
           for (const job of control.live()) job.reportProgress(value, max)

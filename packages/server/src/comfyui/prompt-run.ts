@@ -38,6 +38,11 @@ export interface RunOptions {
   onNode?(nodeId: string): void
   /** Notable moments (queued, running, resubmitted), for the job's log. */
   onLog?(message: string, level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'): void
+  /**
+   * The prompt's `extra_data` (sent with every submission of it; ComfyUI keeps it with the prompt for its nodes).
+   * @example { genimage_graphs: 'replay' }
+   */
+  extraData?: Record<string, unknown>
 }
 
 /** One image of a run. */
@@ -252,7 +257,13 @@ export class PromptRun {
     this.submittedAt = Date.now()
     this.lastActivity = Date.now()
     try {
-      await this.host.http.submitPrompt({ prompt: this.graph, client_id: this.host.clientId, prompt_id: id })
+      const { extraData } = this.options
+      await this.host.http.submitPrompt({
+        prompt: this.graph,
+        client_id: this.host.clientId,
+        prompt_id: id,
+        ...(extraData ? { extra_data: extraData } : {}),
+      })
       if (this.promptId === id && this.phase === 'submitting') this.phase = 'queued'
       this.options.onLog?.(`queued in ComfyUI as prompt ${id}`, 'DEBUG')
     } catch (error) {
