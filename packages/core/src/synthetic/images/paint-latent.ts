@@ -80,8 +80,10 @@ function paintCells(
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 
-  const cols = width / 8
-  const rows = height / 8
+  // Whole numbers, `| 0` so that the compiler keeps them (and the indices made from them) as 32-bit integers: a
+  // third of the time went to converting floating-point indices otherwise.
+  const cols = (width / 8) | 0
+  const rows = (height / 8) | 0
   // Coordinates are in units of the longer side, so blobs stay round on wide or tall frames.
   const extentX = width / Math.max(width, height)
   const extentY = height / Math.max(width, height)
@@ -115,9 +117,9 @@ function paintCells(
 
   // The colour field is smooth, so evaluate it on knots every `span` cells (about 16 spans across the longer side)
   // and interpolate linearly in between; only the grain is per cell.
-  const span = Math.max(1, Math.round(Math.max(cols, rows) / 16))
-  const knotsX = Math.ceil((cols - 1) / span) + 1
-  const knotsY = Math.ceil((rows - 1) / span) + 1
+  const span = Math.max(1, Math.round(Math.max(cols, rows) / 16)) | 0
+  const knotsX = (Math.ceil((cols - 1) / span) + 1) | 0
+  const knotsY = (Math.ceil((rows - 1) / span) + 1) | 0
   const step = 8 / Math.max(width, height)
   if (keptField.length < knotsX * knotsY * 3) keptField = new Float64Array(knotsX * knotsY * 3)
   const field = keptField
@@ -155,14 +157,14 @@ function paintCells(
   let from144 = 0
   for (let y = 0, p = 0; y < rows; y++) {
     // Knot row for this cell row, interpolated between the knot rows above and below.
-    const ky = Math.floor(y / span)
+    const ky = (y / span) | 0
     const ty = (y - ky * span) * inv
     const above = ky * knotsX * 3
     const below = Math.min(ky + 1, knotsY - 1) * knotsX * 3
     for (let k = 0; k < knotsX * 3; k++) line[k] = field[above + k]! + (field[below + k]! - field[above + k]!) * ty
-    for (let x = 0; x < cols; x += span) {
-      const k = (x / span) * 3
-      const k1 = x / span + 1 < knotsX ? k + 3 : k
+    for (let x = 0, kx = 0; x < cols; x += span, kx++) {
+      const k = kx * 3
+      const k1 = kx + 1 < knotsX ? k + 3 : k
       let r = line[k]!
       let g = line[k + 1]!
       let b = line[k + 2]!
