@@ -1,6 +1,6 @@
-import { type Backend, BackendError, type BackendInputImage, type BackendResult } from '../backend.js'
+import { type Backend, BackendError, type BackendImage, type BackendInputImage, type BackendResult } from '../backend.js'
 import { contentKey } from '../store/content-key.js'
-import { type ImageStore, sizeOf } from '../store/image-store.js'
+import { type ImageStore, type StoredImage, sizeOf } from '../store/image-store.js'
 import type { InputImageRef, LogLine, ResolvedGenerateRequest, Timings } from '../types.js'
 import { isJobError, jobErrorOf, jobErrors } from './errors.js'
 import type { JobError, JobImage } from './port.js'
@@ -93,14 +93,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     for (const image of result.images) {
       const key = image.key ?? (await contentKey(image.bytes, image.contentType))
       const byteLength = sizeOf(image)
-      // A getter, so that an image encoded on first read is encoded when someone reads it from the store, if ever.
-      await store.put(key, {
-        get bytes() {
-          return image.bytes
-        },
-        contentType: image.contentType,
-        byteLength,
-      })
+      await store.put(key, storedImage(image, byteLength))
       images.push({
         key,
         contentType: image.contentType,
@@ -116,6 +109,19 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     throw jobErrorOf(error)
   }
 }
+
+/**
+ * The store entry of a backend image: a getter, so that an image encoded on first read is encoded when someone reads
+ * it from the store, if ever. Made out here so that the getter holds the image alone, not the run that made it (its
+ * abort controller, signals and callbacks), for as long as the store keeps the entry.
+ */
+const storedImage = (image: BackendImage, byteLength: number): StoredImage => ({
+  get bytes() {
+    return image.bytes
+  },
+  contentType: image.contentType,
+  byteLength,
+})
 
 /** The bytes of an image-to-image input, from the store it was put in at submit; 422 when it is gone. */
 async function readInputImage(store: ImageStore, image: InputImageRef): Promise<BackendInputImage> {
