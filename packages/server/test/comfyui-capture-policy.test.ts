@@ -15,7 +15,7 @@ let root: string
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'genimage-capture-policy-'))
   await mkdir(join(root, 'nodes'), { recursive: true })
-  for (const file of ['cudagraph.py', 'exact.py', 'capture_policy.py']) {
+  for (const file of ['cudagraph.py', 'exact.py', 'env_flag.py', 'capture_policy.py']) {
     await cp(join(defaultComfyNodesDir(), 'genimage_output', file), join(root, 'nodes', file))
   }
   await writeFile(join(root, 'nodes', '__init__.py'), '')

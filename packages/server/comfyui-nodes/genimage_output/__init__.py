@@ -28,6 +28,7 @@ from .batch import GenimageBatchSampler, GenimageBatchTextEncode
 from .console import quiet_progress_bars
 from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
 from .encode import encode_batch, warm_nvjpeg_later
+from .fast_load import install as install_fast_load
 from .heap import freeze_boot_heap_once
 from .load import GenimageLoadImage
 from .precision import GenimageClipFp16
@@ -41,6 +42,7 @@ except ImportError:  # pragma: no cover - older ComfyUI
 GENIMAGE_IMAGE = 0x47454E49
 
 quiet_progress_bars()
+install_fast_load()
 
 # format input -> MIME type
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}

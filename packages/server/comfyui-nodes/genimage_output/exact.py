@@ -8,20 +8,11 @@ clients 29.98-34.49 images/s (35.12-38.86 with it off). It is read from ComfyUI'
 passes on) when the nodes run; set it before ComfyUI starts.
 """
 
-import logging
 import os
 
-_ON = ("", "1", "true", "yes", "on")
-_OFF = ("0", "false", "no", "off")
-_warned = set()
+from .env_flag import env_flag
 
 
 def exact_batches(environ=os.environ):
     """True unless GENIMAGE_EXACT_BATCHES is 0, false, no or off; any other value warns once and keeps the default."""
-    value = environ.get("GENIMAGE_EXACT_BATCHES", "").strip().lower()
-    if value in _OFF:
-        return False
-    if value not in _ON and value not in _warned:
-        _warned.add(value)
-        logging.warning(f"GENIMAGE_EXACT_BATCHES={value!r} is not 1/true/yes/on or 0/false/no/off: exact batches stay on")
-    return True
+    return env_flag("GENIMAGE_EXACT_BATCHES", environ)
