@@ -123,7 +123,7 @@ const CONTENT_TYPES: Record<OutputFormat, ImageContentType> = {
 }
 
 /** `extra_data` of a prompt that replays the CUDA graphs it finds and captures none (capture_policy.py). */
-export const REPLAY_ONLY = { genimage_graphs: 'replay' } as const
+const REPLAY_ONLY = { genimage_graphs: 'replay' } as const
 
 /** The warm-up request: small, one step, fixed seed. */
 export const DEFAULT_WARMUP: ResolvedGenerateRequest = {
