@@ -159,6 +159,34 @@ fast_load = load("fast_load")
     expect(out.tensors).toEqual({ a: ['F16', [2, 3], base, base + 12], b: ['F32', [], base + 12, base + 16] })
   })
 
+  it('reads only a well-formed file itself: sizes that match the shapes, inside the file, not overlapping', async () => {
+    const out = await runFast(
+      `import os, types
+fd = os.open("tiny.safetensors", os.O_RDONLY)
+size = os.path.getsize("tiny.safetensors")
+tensors, _ = fast_load.read_header(fd)
+torch = types.SimpleNamespace(float16=types.SimpleNamespace(itemsize=2), float32=types.SimpleNamespace(itemsize=4))
+a, b = tensors["a"], tensors["b"]
+cases = {
+    "as written": tensors,
+    "file cut short": None,
+    "shape larger than its bytes": {**tensors, "a": ("F16", [2, 4], a[2], a[3])},
+    "overlapping": {**tensors, "b": ("F32", [], a[2], a[2] + 4)},
+    "unknown dtype": {**tensors, "b": ("F4", [], b[2], b[3])},
+    "negative dimension": {**tensors, "a": ("F16", [-2, -3], a[2], a[3])},
+}
+report(**{name: fast_load._well_formed(torch, t or tensors, size if t is not None else size - 1) for name, t in cases.items()})`,
+    )
+    expect(out).toEqual({
+      'as written': true,
+      'file cut short': false,
+      'shape larger than its bytes': false,
+      overlapping: false,
+      'unknown dtype': false,
+      'negative dimension': false,
+    })
+  })
+
   it("leaves ComfyUI's load alone for other devices and other files, and when GENIMAGE_FAST_LOAD is off", async () => {
     const code = `${comfyStubs('cpu')}installed = fast_load.install()
 import comfy.sd, comfy.utils
