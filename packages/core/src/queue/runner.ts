@@ -1,4 +1,10 @@
-import { type Backend, BackendError, type BackendImage, type BackendInputImage, type BackendResult } from '../backend.js'
+import {
+  type Backend,
+  BackendError,
+  type BackendImage,
+  type BackendInputImage,
+  type BackendResult,
+} from '../backend.js'
 import { contentKey } from '../store/content-key.js'
 import { type ImageStore, type StoredImage, sizeOf } from '../store/image-store.js'
 import type { InputImageRef, LogLine, ResolvedGenerateRequest, Timings } from '../types.js'
