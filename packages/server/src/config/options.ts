@@ -289,7 +289,8 @@ export const OPTIONS = [
       { width: 768, height: 768 },
       { width: 1024, height: 1024 },
     ],
-    description: 'Sizes (WxH) warmed up: the first loaded and run once before /ready, the CUDA graphs of each size captured right after.',
+    description:
+      'Sizes (WxH) warmed up: the first loaded and run once before /ready, the CUDA graphs of each size captured right after.',
   }),
   option('MODELS_DIR', path(), {
     group: WEIGHTS,
