@@ -253,7 +253,7 @@ export const OPTIONS = [
     group: COMFY,
     default: true,
     description:
-      "Start ComfyUI through genimage's launcher, which imports torchvision and scipy on first use (≈ 6 s less cold start); 0: main.py.",
+      "Start ComfyUI through genimage's launcher: torchvision and scipy imported on first use (≈ 6 s less cold start), the CUDA driver and the first prompt's GPU kernels started during the imports; 0: main.py.",
   }),
   option('SYNTHETIC_STEP_MS', integer(0, 60_000), {
     group: COMFY,
