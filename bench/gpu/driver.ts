@@ -524,6 +524,11 @@ async function coldGenimageRun(proc: Proc, comfyuiArgs: string[]) {
   }
   const bootLine = parseLine(find(/"bootMs"/))
   const warm = find(/warm-up generation took (\d+) ms/)
+  /** The number a genimage node logged in `pattern`'s first group (fast_load.py, gpu_prewarm.py), if it did. */
+  const loggedMs = (pattern: RegExp) => {
+    const match = pattern.exec(find(pattern)?.line ?? '')
+    return match ? Number(match[1]) : undefined
+  }
   return {
     comfyui_args: comfyuiArgs,
     process_to_listening_ms: round(listeningMs, 0),
@@ -532,6 +537,8 @@ async function coldGenimageRun(proc: Proc, comfyuiArgs: string[]) {
     first_request_ms: round(first.ms, 0),
     comfyui_boot_ms: bootLine?.bootMs,
     warmup_ms: warm ? Number(/took (\d+) ms/.exec(warm.line)?.[1]) : undefined,
+    checkpoint_read_ms: loggedMs(/read to the GPU in (\d+) ms/),
+    kernel_prewarm_ms: loggedMs(/GPU kernels of the first prompt loaded in (\d+) ms/),
     // Where the seconds go, from the server's log (ms after process start): ComfyUI's own lines come through it.
     log_marks_ms: {
       comfyui_spawned: at(/"event":"starting"/),
@@ -539,6 +546,8 @@ async function coldGenimageRun(proc: Proc, comfyuiArgs: string[]) {
       custom_nodes_imported: at(/Import times for custom nodes/),
       comfyui_http_up: at(/is answering/),
       workflow_checked: at(/workflow .* checked/),
+      kernel_prewarm_done: at(/GPU kernels of the first prompt loaded/),
+      checkpoint_read: at(/read to the GPU in/),
       warm_up_done: at(/warm-up generation took/),
     },
     proc,
