@@ -4,7 +4,7 @@ import { MemoryJobQueue, type MemoryJobQueueOptions } from '../queue/memory/memo
 import type { JobRecord } from '../queue/port.js'
 import { MemoryImageStore } from '../store/memory-store.js'
 import { createSyntheticBackend } from '../synthetic/synthetic-backend.js'
-import { type AppOptions, createApp } from './create-app.js'
+import { type AppOptions, createApp, type RequestRecord } from './create-app.js'
 import { ownerOfApiKey } from './owner.js'
 
 const KEY_A = 'key-of-alice'
@@ -266,6 +266,30 @@ describe('Host header', () => {
       servers: { url: string }[]
     }
     expect(document.servers[0]!.url).toBe('https://api.example.com/v1')
+  })
+
+  it('gives a refused Host the headers of any answer (CORS, request id) and reports it to onRequest', async () => {
+    const records: RequestRecord[] = []
+    const { app } = build({ onRequest: (record) => records.push(record) })
+    const response = await app.request('http://evil.example/generate', json({ prompt: 'p' }, { 'x-request-id': 'r-1' }))
+    expect(response.status).toBe(400)
+    expect([...response.headers]).toEqual([
+      ['access-control-allow-origin', '*'],
+      ['access-control-expose-headers', 'x-request-id,x-fal-request-id,Retry-After'],
+      ['content-type', 'application/json'],
+      ['x-request-id', 'r-1'],
+    ])
+    expect(records).toEqual([
+      { method: 'POST', route: '/*', status: 400, durationMs: expect.any(Number), requestId: 'r-1' },
+    ])
+    // A preflight is answered by CORS before the Host is looked at, as before.
+    const preflight = await app.request('http://evil.example/generate', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.test', 'access-control-request-method': 'POST', 'x-request-id': 'r-2' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('x-request-id')).toBe('r-2')
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET,POST,PUT,OPTIONS')
   })
 
   it('answers the probes whatever the Host, since they build no URL (load balancers reach them by IP)', async () => {

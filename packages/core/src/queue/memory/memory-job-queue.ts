@@ -73,10 +73,15 @@ interface Job {
   startedAt?: number
   finishedAt?: number
   webhook?: JobWebhook
-  controller: AbortController
-  listeners: Set<JobRecordListener>
-  completion: Promise<void>
-  complete: () => void
+  // What a job holds only while it has not completed (made when first needed, dropped when it completes): a finished
+  // job stays readable for `resultTtlMs`, and a queue keeps thousands of them.
+  /** Aborts its run (cancel, drop): made when it starts running. */
+  controller: AbortController | undefined
+  /** Who watches it: made by the first `watch`. */
+  listeners: Set<JobRecordListener> | undefined
+  /** Settles when it completes: made by the first wait (`waitFor`, `drain`), with its `complete`. */
+  completion: Promise<void> | undefined
+  complete: (() => void) | undefined
 }
 
 const defaultNow = (): number =>
@@ -177,10 +182,6 @@ export class MemoryJobQueue implements JobQueue {
     if (this.#waiting.length >= this.#maxQueueSize) {
       throw queueErrors.queueFull(this.#waiting.length, this.#retryAfterSeconds())
     }
-    let complete = (): void => {}
-    const completion = new Promise<void>((resolve) => {
-      complete = resolve
-    })
     const job: Job = {
       id: this.#createId(),
       owner,
@@ -191,10 +192,10 @@ export class MemoryJobQueue implements JobQueue {
       attempts: 0,
       acceptedAt: this.#now(),
       ...(request.webhook && { webhook: request.webhook }),
-      controller: new AbortController(),
-      listeners: new Set(),
-      completion,
-      complete,
+      controller: undefined,
+      listeners: undefined,
+      completion: undefined,
+      complete: undefined,
     }
     this.#jobs.set(job.id, job)
     this.#waiting.push(job)
@@ -213,24 +214,28 @@ export class MemoryJobQueue implements JobQueue {
     const job = this.#require(id, owner)
     listener(this.#record(job))
     if (job.state === 'COMPLETED') return () => {}
-    job.listeners.add(listener)
-    return () => job.listeners.delete(listener)
+    job.listeners ??= new Set()
+    const { listeners } = job
+    listeners.add(listener)
+    return () => listeners.delete(listener)
   }
 
   async waitFor(id: string, owner: JobOwner, signal?: AbortSignal): Promise<JobRecord> {
     const job = this.#require(id, owner)
+    signal?.throwIfAborted()
+    if (job.state === 'COMPLETED') return this.#record(job)
+    const completion = this.#completion(job)
     if (signal) {
-      signal.throwIfAborted()
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => reject(signal.reason)
         signal.addEventListener('abort', onAbort, { once: true })
-        void job.completion.then(() => {
+        void completion.then(() => {
           signal.removeEventListener('abort', onAbort)
           resolve()
         })
       })
     } else {
-      await job.completion
+      await completion
     }
     return this.#record(job)
   }
@@ -261,7 +266,7 @@ export class MemoryJobQueue implements JobQueue {
     this.#draining = true
     const pending = (): Job[] => [...this.#jobs.values()].filter((job) => job.state !== 'COMPLETED')
     const { graceMs } = options
-    const settled = Promise.all(pending().map((job) => job.completion)).then(() => undefined)
+    const settled = Promise.all(pending().map((job) => this.#completion(job))).then(() => undefined)
     if (graceMs === undefined) {
       await settled
       return { dropped: 0 }
@@ -287,10 +292,18 @@ export class MemoryJobQueue implements JobQueue {
   #end(job: Job, outcome: JobOutcome, error: JobError): void {
     const index = this.#waiting.indexOf(job)
     if (index >= 0) this.#waiting.splice(index, 1)
-    job.controller.abort(error)
+    job.controller?.abort(error)
     if (outcome === 'failed') this.#errorsTotal.inc({ kind: error.kind })
     this.#finish(job, outcome, { error })
     if (index >= 0) this.#notifyPositions(index)
+  }
+
+  /** Settles when `job` (not completed) completes. */
+  #completion(job: Job): Promise<void> {
+    job.completion ??= new Promise<void>((resolve) => {
+      job.complete = resolve
+    })
+    return job.completion
   }
 
   #find(id: string, owner: JobOwner): Job | undefined {
@@ -326,13 +339,15 @@ export class MemoryJobQueue implements JobQueue {
     job.state = 'IN_PROGRESS'
     job.startedAt ??= this.#now()
     job.attempts += 1
+    job.controller ??= new AbortController()
+    const { controller } = job
     this.#emit(job)
     try {
       const { images, timings } = await runJob({
         backend: this.backend,
         store: this.store,
         job: { id: job.id, input: job.input },
-        signal: job.controller.signal,
+        signal: controller.signal,
         timeoutMs: this.#jobTimeoutMs,
         onProgress: (step, totalSteps) => this.#progress(job, step, totalSteps),
         onLog: (line) => job.logs.push(line),
@@ -392,8 +407,12 @@ export class MemoryJobQueue implements JobQueue {
     }
     this.#jobsTotal.inc({ outcome })
     this.#emit(job)
-    job.listeners.clear()
-    job.complete()
+    job.listeners?.clear()
+    job.complete?.()
+    job.controller = undefined
+    job.listeners = undefined
+    job.completion = undefined
+    job.complete = undefined
     this.#finished.push(job)
     this.#prune()
     this.#onJobFinished?.(this.#record(job))
@@ -421,9 +440,10 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   #emit(job: Job): void {
-    if (job.listeners.size === 0) return
+    const { listeners } = job
+    if (!listeners || listeners.size === 0) return
     const record = this.#record(job)
-    for (const listener of job.listeners) listener(record)
+    for (const listener of listeners) listener(record)
   }
 
   #record(job: Job): JobRecord {
