@@ -19,7 +19,7 @@ NODES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pa
 
 
 def fast_load():
-    """fast_load.py and env_flag.py as a package of their own (the node package's __init__ needs ComfyUI)."""
+    """fast_load.py, with the modules it imports, as a package of its own (the node package's __init__ needs ComfyUI)."""
     import types
 
     package = types.ModuleType("gi_nodes")

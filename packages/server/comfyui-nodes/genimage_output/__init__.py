@@ -25,6 +25,7 @@ import time
 from server import PromptServer
 
 from .batch import GenimageBatchSampler, GenimageBatchTextEncode
+from .capture_policy import get_executing_context  # ComfyUI's executor context, None before 0.3.4x
 from .console import quiet_progress_bars
 from .cudagraph import GenimageCudaGraph, GenimageCudaGraphClip
 from .encode import encode_batch, warm_nvjpeg_later
@@ -33,11 +34,6 @@ from .heap import freeze_boot_heap_once
 from .load import GenimageLoadImage
 from .precision import GenimageClipFp16
 from .vae_decode import GenimageCudaGraphVae, GenimageVaeGroupNorm
-
-try:  # ComfyUI >= 0.3.4x: the prompt and node being executed, set by the executor
-    from comfy_execution.utils import get_executing_context
-except ImportError:  # pragma: no cover - older ComfyUI
-    get_executing_context = None
 
 GENIMAGE_IMAGE = 0x47454E49
 

@@ -24,22 +24,16 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .cpu_budget import cpu_budget
+
 
 def encoder_threads(environ=os.environ):
-    """How many threads encode images: this instance's CPU budget, 1 to 16.
+    """How many threads encode images: this instance's CPU budget (cpu_budget.py), 1 to 16.
 
-    The budget is OMP_NUM_THREADS (which @genimage/server sets to its cores ÷ instances), else the CPUs the process may
-    run on. Deflate is compute-bound and zlib releases the GIL: a batch of 8 noise-like 512² PNGs is ≈ 0.46 s of CPU
+    Deflate is compute-bound and zlib releases the GIL: a batch of 8 noise-like 512² PNGs is ≈ 0.46 s of CPU
     at level 1.
     """
-    budget = environ.get("OMP_NUM_THREADS", "").strip()
-    if budget.isdigit() and int(budget) > 0:
-        cpus = int(budget)
-    elif hasattr(os, "sched_getaffinity"):
-        cpus = len(os.sched_getaffinity(0))  # a container's or a pinned process's share
-    else:
-        cpus = os.cpu_count() or 1
-    return max(1, min(16, cpus))
+    return max(1, min(16, cpu_budget(environ)))
 
 
 THREADS = encoder_threads()

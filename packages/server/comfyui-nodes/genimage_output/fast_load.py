@@ -23,17 +23,19 @@ import bisect
 import itertools
 import json
 import logging
+import math
 import os
 import struct
 import threading
 import time
 
+from .cpu_budget import cpu_budget
 from .env_flag import env_flag
 
 CHUNK_BYTES = 32 << 20
 # Reader threads: 8 read 6.46 GiB in 647-663 ms on an H200 host where 4 took 717-841 ms and 12 took 714-833 ms
-# (bench/gpu/ckpt_load.py); fewer on a host with fewer CPUs.
-READERS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+# (bench/gpu/ckpt_load.py); fewer when the instance's CPU budget is smaller.
+READERS = max(1, min(8, cpu_budget()))
 HEADROOM_BYTES = 2 << 30
 _DTYPES = {
     "F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16", "I64": "int64", "I32": "int32",
@@ -58,10 +60,7 @@ def _well_formed(torch, tensors, file_size):
     for dtype, shape, first, last in tensors.values():
         if dtype not in _DTYPES or not all(isinstance(n, int) and n >= 0 for n in shape):
             return False
-        numel = 1
-        for n in shape:
-            numel *= n
-        if last - first != numel * getattr(torch, _DTYPES[dtype]).itemsize:
+        if last - first != math.prod(shape) * getattr(torch, _DTYPES[dtype]).itemsize:
             return False
         ranges.append((first, last))
     ranges.sort()

@@ -251,7 +251,6 @@ export function createComfyBackend(options: ComfyBackendOptions): ComfyBackend {
       const counts = [1]
       if (plan) for (let n = 2; n <= maxBatch; n *= 2) counts.push(n)
       for (const count of counts) {
-        if (closed) continue
         // Requests first: a warm-up prompt starts only after `warmIdleMs` with no job of ours waiting or running.
         await quiet()
         if (closed) continue
