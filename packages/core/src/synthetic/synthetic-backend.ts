@@ -2,14 +2,12 @@ import type { Backend, BackendImage, BackendJob, BackendResult, BackendState } f
 import type { ImageContentType, OutputFormat, ResolvedGenerateRequest } from '../types.js'
 import { samplingSteps } from '../validation/generate-request.js'
 import {
-  countLatentFrom144,
   encodeJpeg,
   encodePng,
   encodeWebp,
   paintImageToImage,
   paintLatentScratch,
   pngByteLength,
-  pngByteLengthFrom144,
 } from './images/index.js'
 
 /** Options of {@link createSyntheticBackend}. */
@@ -67,27 +65,16 @@ const latentOf = (input: ResolvedGenerateRequest, seed: number): Uint8Array =>
     : paintLatentScratch(input.prompt, seed, input.width, input.height)
 
 /**
- * The length of the PNG of one image of a request: counted while painting it, without keeping the painting, but for
- * image-to-image, whose latent is painted and measured.
- */
-const pngLengthOf = (input: ResolvedGenerateRequest, seed: number): number => {
-  const { width, height } = input
-  if (input.image) return pngByteLength(latentOf(input, seed), width, height)
-  return pngByteLengthFrom144(countLatentFrom144(input.prompt, seed, width, height), width, height)
-}
-
-/**
  * Paints and encodes one image of a request with its own seed, `sampledMs` after its job started. A PNG is encoded
- * when its bytes are first read, if ever (from the painting again: it is a pure function of the inputs); its length,
- * which the API answers with, is known from the painting alone.
+ * when its bytes are first read, if ever (it is a pure function of the inputs); its length, which the API answers
+ * with, is fixed by its size (see `pngByteLength`).
  */
 function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number, sampledMs: number): BackendImage {
   const started = performance.now()
   const { width, height, output_format: format } = input
   const png = format === 'png'
-  // A PNG's length is all it needs now, and needs no latent (but for image-to-image): see pngLengthOf.
+  // A PNG's length is all it needs now, and is fixed by its size: nothing is painted until its bytes are read.
   const latent = png ? undefined : latentOf(input, seed)
-  const pngLength = png ? pngLengthOf(input, seed) : 0
   const painted = performance.now()
   // The bytes are a pure function of these inputs, so a hash of them is a content address.
   const identity = [input.prompt, seed, width, height, format, jpegQuality]
@@ -103,7 +90,7 @@ function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number
       width,
       height,
       inferenceMs,
-      byteLength: pngLength,
+      byteLength: pngByteLength(width, height),
       get bytes() {
         bytes ??= encodePng(latentOf(input, seed), width, height)
         return bytes

@@ -12,7 +12,6 @@ const ENCODERS = [
 describe('images barrel', () => {
   it('exports exactly the painters, the three encoders and the PNG lengths', () => {
     expect(Object.keys(images).sort()).toEqual([
-      'countLatentFrom144',
       'encodeJpeg',
       'encodePng',
       'encodeWebp',
@@ -20,7 +19,6 @@ describe('images barrel', () => {
       'paintLatent',
       'paintLatentScratch',
       'pngByteLength',
-      'pngByteLengthFrom144',
     ])
   })
 

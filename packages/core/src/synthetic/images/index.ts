@@ -1,5 +1,5 @@
 export { encodeJpeg } from './jpeg.js'
 export { paintImageToImage } from './paint-image-to-image.js'
-export { countLatentFrom144, paintLatent, paintLatentScratch } from './paint-latent.js'
-export { encodePng, pngByteLength, pngByteLengthFrom144 } from './png.js'
+export { paintLatent, paintLatentScratch } from './paint-latent.js'
+export { encodePng, pngByteLength } from './png.js'
 export { encodeWebp } from './webp.js'

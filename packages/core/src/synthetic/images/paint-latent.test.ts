@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkLatent, countLatentFrom144, paintLatent, paintLatentScratch } from './paint-latent.js'
+import { checkLatent, paintLatent, paintLatentScratch } from './paint-latent.js'
 
 const MAX_SEED = 2 ** 53 - 1
 
@@ -98,23 +98,5 @@ describe('paintLatentScratch', () => {
   it('rejects what paintLatent rejects', () => {
     expect(() => paintLatentScratch('a', 0, 500, 512)).toThrow(RangeError)
     expect(() => paintLatentScratch('a', -1, 512, 512)).toThrow(RangeError)
-  })
-})
-
-describe('countLatentFrom144', () => {
-  it('counts the bytes of the painted latent that are 144 or more, for every size and many prompts and seeds', () => {
-    for (let index = 0; index < 300; index++) {
-      const width = 8 * (1 + ((index * 7) % 128))
-      const height = 8 * (1 + ((index * 13) % 128))
-      const seed = index === 0 ? MAX_SEED : index * 977
-      const latent = paintLatent(`a fox ${index}`, seed, width, height)
-      const expected = latent.reduce((count, value) => count + (value >= 144 ? 1 : 0), 0)
-      expect(countLatentFrom144(`a fox ${index}`, seed, width, height), `${width}×${height}`).toBe(expected)
-    }
-  })
-
-  it('rejects what paintLatent rejects', () => {
-    expect(() => countLatentFrom144('a', 0, 500, 512)).toThrow(RangeError)
-    expect(() => countLatentFrom144('a', -1, 512, 512)).toThrow(RangeError)
   })
 })

@@ -7,9 +7,6 @@
 /** Largest side the encoders accept (the WebP lossless limit); the API itself stops at 1024. */
 const MAX_SIDE = 16384
 
-/** 1/256, exact: a multiplication by it is a division by 256 with no rounding. */
-const INV_256 = 1 / 256
-
 /** Largest latent {@link paintLatentScratch} keeps between calls (a 4096² image's); bigger ones are one-off arrays. */
 const MAX_KEPT_LATENT = 512 * 512 * 3
 
@@ -34,8 +31,8 @@ export function paintLatent(prompt: string, seed: number, width: number, height:
 
 /**
  * {@link paintLatent} into a working array that the next call paints over: for a latent used at once and dropped
- * (encoded, or measured), with no allocation per call.
- * @example const length = pngByteLength(paintLatentScratch('a fox', 42, 512, 512), 512, 512)
+ * (encoded at once), with no allocation per call.
+ * @example const png = encodePng(paintLatentScratch('a fox', 42, 512, 512), 512, 512)
  */
 export function paintLatentScratch(prompt: string, seed: number, width: number, height: number): Uint8Array {
   checkPaint(seed, width, height)
@@ -46,32 +43,13 @@ export function paintLatentScratch(prompt: string, seed: number, width: number, 
   return new Uint8Array(keptLatent.buffer, 0, length)
 }
 
-/**
- * How many bytes of `paintLatent(prompt, seed, width, height)` are 144 or more (what a PNG's length depends on),
- * counted while painting, without storing a byte.
- * @example countLatentFrom144('a fox', 42, 512, 512) === paintLatent('a fox', 42, 512, 512).filter((v) => v >= 144).length
- */
-export function countLatentFrom144(prompt: string, seed: number, width: number, height: number): number {
-  checkPaint(seed, width, height)
-  return paintCells(undefined, prompt, seed, width, height)
-}
-
 function checkPaint(seed: number, width: number, height: number): void {
   checkSize(width, height)
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer in 0..2^53-1, got ${seed}`)
 }
 
-/**
- * Paints the cells of a checked size into `out` (at least their length), every cell written; without `out`, counts
- * the bytes that would be 144 or more instead (and answers 0 when painting).
- */
-function paintCells(
-  out: Uint8ClampedArray | undefined,
-  prompt: string,
-  seed: number,
-  width: number,
-  height: number,
-): number {
+/** Paints the cells of a checked size into `out` (at least their length), every cell written. */
+function paintCells(out: Uint8ClampedArray, prompt: string, seed: number, width: number, height: number): void {
   let state = seedState(prompt, seed)
   const rand = (): number => {
     state = (state + 0x6d2b79f5) | 0
@@ -154,7 +132,6 @@ function paintCells(
   const inv = 1 / span
   // Grain amplitude in levels per unit of a signed 32-bit noise value: ±grain/2 levels.
   const amplitude = grain / 4294967296
-  let from144 = 0
   for (let y = 0, p = 0; y < rows; y++) {
     // Knot row for this cell row, interpolated between the knot rows above and below.
     const ky = (y / span) | 0
@@ -177,23 +154,15 @@ function paintCells(
         noise ^= noise >>> 17
         noise ^= noise << 5
         const n = noise * amplitude
-        if (out) {
-          out[p] = r + n
-          out[p + 1] = g + n
-          out[p + 2] = b + n
-        } else {
-          // A stored value rounds half to even, so its byte is 144 or more exactly when it is 143.5 or more: when
-          // value + 112.5 reaches 256 (exact here, the values staying within -112.5..399.5), without a branch.
-          from144 +=
-            (((r + n + 112.5) * INV_256) | 0) + (((g + n + 112.5) * INV_256) | 0) + (((b + n + 112.5) * INV_256) | 0)
-        }
+        out[p] = r + n
+        out[p + 1] = g + n
+        out[p + 2] = b + n
         r += dr
         g += dg
         b += db
       }
     }
   }
-  return from144
 }
 
 /**
@@ -209,7 +178,11 @@ export function checkLatent(latent: Uint8Array, width: number, height: number): 
   }
 }
 
-function checkSize(width: number, height: number): void {
+/**
+ * Throws a RangeError unless width and height are multiples of 8 in 8..16384, the sizes the painters and encoders take.
+ * @example checkSize(512, 512) // ok
+ */
+export function checkSize(width: number, height: number): void {
   for (const [name, v] of [
     ['width', width],
     ['height', height],

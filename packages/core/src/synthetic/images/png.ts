@@ -1,23 +1,38 @@
 // PNG (colour type 2, 8-bit) with a hand-built zlib stream, in work proportional to the latent cells, not the pixels.
-// One fixed-Huffman DEFLATE block: each cell row becomes one unfiltered scanline (per cell three literals and a
-// 21-byte copy from distance 3) and seven Up-filtered scanlines (byte 2, then zeros as distance-1 copies, rendered
-// once per width). Adler-32 is computed in closed form over runs; CRC-32 runs over the compressed bytes only.
+// One dynamic-Huffman DEFLATE block whose code gives every byte value the same 9 bits, so the file's length is fixed
+// by its size alone (the API answers with it before anything is encoded). Each cell row becomes one unfiltered
+// scanline (per cell three literals and a 21-byte copy from distance 3) and seven Up-filtered scanlines (byte 2, then
+// zeros as distance-1 copies, rendered once per width). Adler-32 is computed in closed form over runs; CRC-32 runs
+// over the compressed bytes only.
 
-import { BitWriter, reverseBits, scratch } from './bit-writer.js'
+import { BitWriter, canonicalCodes, scratch } from './bit-writer.js'
 import { crc32 } from './crc32.js'
-import { checkLatent } from './paint-latent.js'
+import { checkLatent, checkSize } from './paint-latent.js'
 
 const ADLER_MOD = 65521
 const MAX_COPY = 258
 
-/** Fixed-Huffman literal/length codes (RFC 1951 §3.2.6), bit-reversed, and their lengths. */
-const LIT_CODE = new Uint16Array(288)
-const LIT_LEN = new Uint8Array(288)
-for (let s = 0; s < 288; s++) {
-  const [base, first, len] = s < 144 ? [0x30, 0, 8] : s < 256 ? [0x190, 144, 9] : s < 280 ? [0, 256, 7] : [0xc0, 280, 8]
-  LIT_CODE[s] = reverseBits(base + s - first, len)
-  LIT_LEN[s] = len
-}
+/** Bits of every literal (byte value): 256 codes of 9 bits fill half the code space. */
+const LITERAL_BITS = 9
+
+/** Symbol of a copy of 21 bytes (length base 19, 2 extra bits) and of a copy of 258 bytes: the most used copies. */
+const COPY_21_SYMBOL = 269
+const COPY_258_SYMBOL = 285
+
+/**
+ * Code lengths of the literal/length alphabet (symbols 0..285): 9 bits for each byte value; the end of block and the
+ * 29 length symbols share the other half, 5 bits for the two copies that every image uses often, 6 for the rest.
+ */
+const LIT_LENGTHS = Array.from({ length: 286 }, (_, s) =>
+  s < 256 ? LITERAL_BITS : s === COPY_21_SYMBOL || s === COPY_258_SYMBOL ? 5 : 6,
+)
+
+/** Code lengths of the distance alphabet (codes 0..2): 1 bit each for the two distances used, 1 (code 0) and 3 (code 2). */
+const DIST_LENGTHS = [1, 0, 1]
+
+/** The literal/length codes, bit-reversed for the writer, and their lengths. */
+const LIT_CODE = canonicalCodes(LIT_LENGTHS)
+const LIT_LEN = Uint8Array.from(LIT_LENGTHS)
 
 /** For each copy length 3..258: the length symbol's code followed by its extra bits, as one write. */
 const COPY_BITS = new Uint32Array(MAX_COPY + 1)
@@ -30,21 +45,51 @@ const COPY_NBITS = new Uint8Array(MAX_COPY + 1)
   for (let length = 3; length <= MAX_COPY; length++) {
     let i = bases.length - 1
     while (bases[i]! > length) i--
-    const [symbol, extra, extraBits] = length === MAX_COPY ? [285, 0, 0] : [257 + i, length - bases[i]!, extras[i]!]
+    const [symbol, extra, extraBits] =
+      length === MAX_COPY ? [COPY_258_SYMBOL, 0, 0] : [257 + i, length - bases[i]!, extras[i]!]
     COPY_BITS[length] = LIT_CODE[symbol]! | (extra << LIT_LEN[symbol]!)
     COPY_NBITS[length] = LIT_LEN[symbol]! + extraBits
   }
 }
 
-/** Fixed 5-bit distance codes for the two distances used: 1 (code 0) and 3 (code 2); neither has extra bits. */
-const DIST_1 = reverseBits(0, 5)
-const DIST_3 = reverseBits(2, 5)
+const [DIST_1, , DIST_3] = canonicalCodes(DIST_LENGTHS) as unknown as [number, number, number]
+const DIST_NBITS = 1
+
+/** The block's header: BFINAL = 1, BTYPE = 10 (dynamic), then the two codes above, as writes of at most 24 bits. */
+const BLOCK_HEADER: readonly (readonly [bits: number, n: number])[] = (() => {
+  // The code lengths are sent with the code-length code (RFC 1951 §3.2.7): its lengths go in this order, up to the
+  // last one used (here 1, the 18th), then each length as its code.
+  const order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+  const lengthsSent = [...LIT_LENGTHS, ...DIST_LENGTHS]
+  // A complete code over the five lengths used: 9 (every literal) the shortest.
+  const clLengths = new Array<number>(19).fill(0)
+  clLengths[9] = 1
+  clLengths[6] = 2
+  clLengths[5] = 3
+  clLengths[0] = 4
+  clLengths[1] = 4
+  const clCodes = canonicalCodes(clLengths)
+  const hclen = order.indexOf(1) + 1
+  const writes: [number, number][] = [
+    [0b101, 3],
+    [LIT_LENGTHS.length - 257, 5],
+    [DIST_LENGTHS.length - 1, 5],
+    [hclen - 4, 4],
+  ]
+  for (let i = 0; i < hclen; i++) writes.push([clLengths[order[i]!]!, 3])
+  for (const length of lengthsSent) writes.push([clCodes[length]!, clLengths[length]!])
+  return writes
+})()
+const BLOCK_HEADER_BITS = BLOCK_HEADER.reduce((sum, [, n]) => sum + n, 0)
 
 const FILTER_NONE = LIT_CODE[0]!
 
 /** The 8-pixel run that completes a cell's first row: copy 21 bytes from distance 3. */
 const RUN_BITS = COPY_BITS[21]! | (DIST_3 << COPY_NBITS[21]!)
-const RUN_NBITS = COPY_NBITS[21]! + 5
+const RUN_NBITS = COPY_NBITS[21]! + DIST_NBITS
+
+/** Bits of one cell of a cell row's first scanline: its three literals and the run. */
+const CELL_BITS = 3 * LITERAL_BITS + RUN_NBITS
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
@@ -62,10 +107,7 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
 
   const up = upRows(width)
 
-  // Upper bound of the zlib stream: header, block header, worst-case literals (9 bits), copies, EOB, Adler-32.
-  const maxBits = 3 + rows * (8 + cols * (27 + RUN_NBITS) + up.bits) + 7
-  const zlibMax = 2 + Math.ceil(maxBits / 8) + 4
-  const out = scratch(8 + 25 + 8 + zlibMax + 4 + 12)
+  const out = scratch(pngByteLength(width, height))
 
   out.set(PNG_SIGNATURE, 0)
   writeU32(out, 8, 13)
@@ -84,29 +126,32 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
   out[dataStart + 1] = 0x01 // FLG: no dictionary, fastest; (0x78 << 8 | 0x01) % 31 === 0
 
   const w = new BitWriter(out, dataStart + 2)
-  w.write(0b011, 3) // BFINAL = 1, BTYPE = 01 (fixed Huffman)
+  for (const [bits, n] of BLOCK_HEADER) w.write(bits, n)
   let a = 1
   let b = 0
-  // Hot loop: BitWriter.write inlined on locals; fewer than 8 bits pending between writes, writes of 16..23 bits.
+  // Hot loop: BitWriter.write inlined on locals; fewer than 8 bits pending between writes, writes of 9..18 bits.
   let acc = w.acc
   let count = w.count
   let pos = w.pos
   for (let y = 0, p = 0; y < rows; y++) {
     // First scanline of the cell row: filter None, each cell = one literal pixel + a copy of its 7 repeats.
     acc |= FILTER_NONE << count
-    count += 8
+    count += LITERAL_BITS - 8
     out[pos++] = acc
     acc >>>= 8
-    count -= 8
+    if (count >= 8) {
+      out[pos++] = acc
+      acc >>>= 8
+      count -= 8
+    }
     b += a
     for (const rowEnd = p + cols * 3; p < rowEnd; p += 3) {
       const r = latent[p]!
       const g = latent[p + 1]!
       const bl = latent[p + 2]!
-      const lr = LIT_LEN[r]!
-      acc |= (LIT_CODE[r]! | (LIT_CODE[g]! << lr)) << count
-      count += lr + LIT_LEN[g]! - 16
-      // 16..25 bits pending: store two bytes, then a third if 8 or more remain.
+      acc |= (LIT_CODE[r]! | (LIT_CODE[g]! << LITERAL_BITS)) << count
+      count += 2 * LITERAL_BITS - 16
+      // 18..25 bits pending: store two bytes, then a third if 8 or more remain.
       out[pos] = acc
       out[pos + 1] = acc >>> 8
       pos += 2
@@ -116,10 +161,9 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
         acc >>>= 8
         count -= 8
       }
-      const lb = LIT_LEN[bl]!
-      acc |= (LIT_CODE[bl]! | (RUN_BITS << lb)) << count
-      count += lb + RUN_NBITS - 16
-      // 22..30 bits pending: likewise.
+      acc |= (LIT_CODE[bl]! | (RUN_BITS << LITERAL_BITS)) << count
+      count += LITERAL_BITS + RUN_NBITS - 16
+      // 17..24 bits pending: likewise.
       out[pos] = acc
       out[pos + 1] = acc >>> 8
       pos += 2
@@ -152,7 +196,7 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
   w.acc = acc
   w.count = count
   w.pos = pos
-  w.write(0, LIT_LEN[256]!) // end of block (code 0000000)
+  w.write(LIT_CODE[256]!, LIT_LEN[256]!) // end of block
   let end = w.finish()
   writeU32(out, end, (b << 16) | a)
   end += 4
@@ -168,49 +212,16 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
 /** Bytes of a PNG around its compressed data: signature, IHDR, IDAT header, zlib header, Adler-32, IDAT CRC, IEND. */
 const PNG_OVERHEAD = 8 + 25 + 8 + 2 + 4 + 4 + 12
 
-/** Bits of the DEFLATE block besides the cells' literals: its header (3) and end-of-block code (7). */
-const BLOCK_BITS = 3 + 7
-
 /**
- * The length of `encodePng(latent, width, height)` without encoding it, in time proportional to the cells: every
- * code but a literal's is fixed by the size, and a literal takes 9 bits for byte values from 144, else 8.
- * @example pngByteLength(latent, 512, 512) === encodePng(latent, 512, 512).length // true
+ * The length of `encodePng(latent, width, height)` for any latent of that size, without painting or encoding it:
+ * every code the encoder writes, literals included, has a length fixed by the size.
+ * @example pngByteLength(512, 512) === encodePng(paintLatent('a fox', 42, 512, 512), 512, 512).length // true
  */
-export function pngByteLength(latent: Uint8Array, width: number, height: number): number {
-  checkLatent(latent, width, height)
-  return pngByteLengthFrom144(from144(latent), width, height)
-}
-
-/**
- * The length of the PNG of a width × height latent with `wideBytes` bytes of 144 or more (see `countLatentFrom144`),
- * all the rest of its length being fixed by the size.
- * @example pngByteLengthFrom144(countLatentFrom144('a fox', 42, 512, 512), 512, 512) === encodePng(paintLatent('a fox', 42, 512, 512), 512, 512).length
- */
-export function pngByteLengthFrom144(wideBytes: number, width: number, height: number): number {
-  const cols = width / 8
+export function pngByteLength(width: number, height: number): number {
+  checkSize(width, height)
   const rows = height / 8
-  const bits = BLOCK_BITS + rows * (LIT_LEN[0]! + cols * (3 * 8 + RUN_NBITS) + upRows(width).bits) + wideBytes
+  const bits = BLOCK_HEADER_BITS + rows * (LITERAL_BITS + (width / 8) * CELL_BITS + upRows(width).bits) + LIT_LEN[256]!
   return PNG_OVERHEAD + Math.ceil(bits / 8)
-}
-
-/** How many bytes are 144 or more (their literals take 9 bits): four at a time when the bytes are 4-byte aligned. */
-function from144(latent: Uint8Array): number {
-  let count = 0
-  let i = 0
-  if (latent.byteOffset % 4 === 0) {
-    const words = new Uint32Array(latent.buffer, latent.byteOffset, latent.length >> 2)
-    for (; i < words.length; i++) {
-      const x = words[i]!
-      // Bit 7 of each byte: set in x (≥ 128) and in its low 7 bits plus 0x70, which carries into it when they are
-      // ≥ 16 (and never past it): together, the byte is ≥ 144. The multiply sums the four flags in the top byte.
-      const flags = (((x & 0x7f7f7f7f) + 0x70707070) & x & 0x80808080) >>> 7
-      count += Math.imul(flags, 0x01010101) >>> 24
-    }
-    i = words.length * 4
-  }
-  // Byte + 112 reaches 256 from 144: no branch for random bytes to mispredict.
-  for (; i < latent.length; i++) count += (latent[i]! + 112) >> 8
-  return count
 }
 
 /** The seven Up-filtered scanlines after a cell row's first one, rendered once per width for each bit offset. */
@@ -229,10 +240,10 @@ function upRows(width: number): UpRows {
   const cached = upRowsByWidth.get(width)
   if (cached) return cached
   // One scanline: filter byte 2, a literal zero, then the other 3·width − 1 zeros as distance-1 copies (3..258).
-  const writes: [number, number][] = [[LIT_CODE[2]! | (LIT_CODE[0]! << 8), 16]]
+  const writes: [number, number][] = [[LIT_CODE[2]! | (LIT_CODE[0]! << LITERAL_BITS), 2 * LITERAL_BITS]]
   for (let left = 3 * width - 1; left > 0; ) {
     const n = left <= MAX_COPY ? left : left - MAX_COPY < 3 ? left - 3 : MAX_COPY
-    writes.push([COPY_BITS[n]! | (DIST_1 << COPY_NBITS[n]!), COPY_NBITS[n]! + 5])
+    writes.push([COPY_BITS[n]! | (DIST_1 << COPY_NBITS[n]!), COPY_NBITS[n]! + DIST_NBITS])
     left -= n
   }
   const bits = 7 * writes.reduce((sum, [, n]) => sum + n, 0)
