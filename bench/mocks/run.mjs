@@ -13,6 +13,7 @@
 // alike) and the ratio of median CPU time (the child's, GC threads included) as a cross-check.
 // Usage: npm run build && node bench/mocks/run.mjs [calls=1000] [rounds=15] (about 4 minutes on two cores)
 import { fork } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@genimage/client'
 import { createGenimageMock } from '@genimage/mocks'
@@ -156,8 +157,10 @@ const parent = async (calls, rounds) => {
     })),
   )
   const method = `each (variant, round) in a fresh process, ${WARM_UP} warm-up calls then a GC before timing`
+  // The floor is msw's: its major decides how fetch is intercepted (msw 3 through a mock socket), so it is recorded.
+  const msw = createRequire(import.meta.url)('msw/package.json').version
   console.log(
-    `wrote ${await writeResult('mocked-generate', { benchmark: 'mocked-generate', image: '512x512 png', method, warm_up_calls: WARM_UP, results })}`,
+    `wrote ${await writeResult('mocked-generate', { benchmark: 'mocked-generate', image: '512x512 png', msw, method, warm_up_calls: WARM_UP, results })}`,
   )
 }
 
