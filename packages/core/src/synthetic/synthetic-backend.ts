@@ -65,41 +65,65 @@ const latentOf = (input: ResolvedGenerateRequest, seed: number): Uint8Array =>
     : paintLatentScratch(input.prompt, seed, input.width, input.height)
 
 /**
+ * A PNG of the synthetic backend, encoded when its bytes are first read (it is a pure function of its inputs); its
+ * length, which the API answers with, is fixed by its size (see `pngByteLength`). A class rather than an object
+ * literal with a getter, which V8 builds on a slow path: one is made for every mocked PNG.
+ */
+class LazyPng implements BackendImage {
+  readonly contentType = 'image/png'
+  readonly encodeMs = 0
+  readonly key: string
+  readonly width: number
+  readonly height: number
+  readonly byteLength: number
+  readonly inferenceMs: number
+  readonly #input: ResolvedGenerateRequest
+  readonly #seed: number
+  #bytes: Uint8Array | undefined
+
+  constructor(key: string, input: ResolvedGenerateRequest, seed: number, inferenceMs: number) {
+    this.key = key
+    this.width = input.width
+    this.height = input.height
+    this.byteLength = pngByteLength(input.width, input.height)
+    this.inferenceMs = inferenceMs
+    this.#input = input
+    this.#seed = seed
+  }
+
+  get bytes(): Uint8Array {
+    this.#bytes ??= encodePng(latentOf(this.#input, this.#seed), this.width, this.height)
+    return this.#bytes
+  }
+}
+
+/** The store key of one image: its bytes are a pure function of these inputs, so a hash of them is a content address. */
+const keyOf = (input: ResolvedGenerateRequest, seed: number, format: OutputFormat, jpegQuality: number): string => {
+  const { prompt, width, height, image } = input
+  const identity = `${prompt}\u0000${seed}\u0000${width}\u0000${height}\u0000${format}\u0000${jpegQuality}`
+  return `synthetic-${fnv64(image ? `${identity}\u0000${image.key}\u0000${input.strength ?? 1}` : identity)}.${format}`
+}
+
+/**
  * Paints and encodes one image of a request with its own seed, `sampledMs` after its job started. A PNG is encoded
- * when its bytes are first read, if ever (it is a pure function of the inputs); its length, which the API answers
- * with, is fixed by its size (see `pngByteLength`).
+ * when its bytes are first read, if ever (see {@link LazyPng}): nothing is painted for it now.
  */
 function paint(input: ResolvedGenerateRequest, seed: number, jpegQuality: number, sampledMs: number): BackendImage {
-  const started = performance.now()
   const { width, height, output_format: format } = input
-  const png = format === 'png'
-  // A PNG's length is all it needs now, and is fixed by its size: nothing is painted until its bytes are read.
-  const latent = png ? undefined : latentOf(input, seed)
+  if (format === 'png') return new LazyPng(keyOf(input, seed, format, jpegQuality), input, seed, sampledMs)
+  const started = performance.now()
+  const latent = latentOf(input, seed)
   const painted = performance.now()
-  // The bytes are a pure function of these inputs, so a hash of them is a content address.
-  const identity = [input.prompt, seed, width, height, format, jpegQuality]
-  if (input.image) identity.push(input.image.key, input.strength ?? 1)
-  const key = `synthetic-${fnv64(identity.join('\u0000'))}.${format}`
-  const contentType = contentTypes[format]
-  const inferenceMs = sampledMs + painted - started
-  if (!latent) {
-    let bytes: Uint8Array | undefined
-    return {
-      key,
-      contentType,
-      width,
-      height,
-      inferenceMs,
-      byteLength: pngByteLength(width, height),
-      get bytes() {
-        bytes ??= encodePng(latentOf(input, seed), width, height)
-        return bytes
-      },
-      encodeMs: performance.now() - painted,
-    }
-  }
   const bytes = format === 'jpeg' ? encodeJpeg(latent, width, height, jpegQuality) : encodeWebp(latent, width, height)
-  return { key, contentType, width, height, inferenceMs, bytes, encodeMs: performance.now() - painted }
+  return {
+    key: keyOf(input, seed, format, jpegQuality),
+    contentType: contentTypes[format],
+    width,
+    height,
+    inferenceMs: sampledMs + painted - started,
+    bytes,
+    encodeMs: performance.now() - painted,
+  }
 }
 
 /**
