@@ -4,6 +4,7 @@ import { MemoryImageStore } from '../store/memory-store.js'
 import { createSyntheticBackend } from '../synthetic/synthetic-backend.js'
 import { MAX_JSON_DEPTH } from '../validation/generate-request.js'
 import { createApp } from './create-app.js'
+import { fingerprint } from './request-body.js'
 
 /** The app as the server and the mocks build it, with an instant synthetic backend. */
 const store = new MemoryImageStore()
@@ -90,5 +91,53 @@ describe.each(['/generate', '/queue/generate'])('POST %s', (path) => {
       } as RequestInit)
       expect(response.status).toBeLessThan(300)
     }
+  })
+})
+
+describe('fingerprint', () => {
+  /** The first version's canonical form, which fingerprints already stored (a Redis ledger) were made with. */
+  const firstVersion = (route: string, body: unknown): string => {
+    const canonical = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(canonical)
+      if (value && typeof value === 'object') {
+        return Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+        )
+      }
+      return value
+    }
+    return `${route}:${JSON.stringify(canonical(body))}`
+  }
+  const bodies = [
+    '{"prompt":"a fox","width":512,"height":512}',
+    '{"width":512,"prompt":"a fox","height":512}',
+    '{"b":{"z":1,"a":[{"y":2,"x":1},3,null]},"a":"é\\u2028\\"","10":1,"9":2,"":0}',
+    '{"__proto__":{"x":1},"prompt":"p"}',
+    '{"constructor":1,"toString":"s","prompt":"p"}',
+    '[3,{"b":1,"a":2}]',
+    '"just a string"',
+    '12.5e3',
+    'null',
+  ]
+
+  it.each(bodies)('is the same string as the first version gave for %s', (text) => {
+    const body: unknown = JSON.parse(text)
+    expect(fingerprint('generate', body)).toBe(firstVersion('generate', body))
+  })
+
+  it('does not depend on key order, nested included, but on array order and the route', () => {
+    const a = JSON.parse('{"p":"x","n":{"b":1,"a":2},"l":[1,2]}')
+    const b = JSON.parse('{"n":{"a":2,"b":1},"l":[1,2],"p":"x"}')
+    expect(fingerprint('generate', a)).toBe(fingerprint('generate', b))
+    expect(fingerprint('generate', a)).not.toBe(fingerprint('generate', { ...a, l: [2, 1] }))
+    expect(fingerprint('generate', a)).not.toBe(fingerprint('queue', a))
+  })
+
+  it('counts a __proto__ key as part of the body', () => {
+    expect(fingerprint('generate', JSON.parse('{"__proto__":{"x":1},"p":1}'))).not.toBe(
+      fingerprint('generate', JSON.parse('{"__proto__":{"x":2},"p":1}')),
+    )
   })
 })

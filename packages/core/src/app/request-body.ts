@@ -68,16 +68,17 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
  * @example fingerprint('generate', { b: 1, a: 2 }) === fingerprint('generate', { a: 2, b: 1 })
  */
 export function fingerprint(route: string, body: unknown): string {
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical)
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.keys(value)
-          .sort()
-          .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-      )
-    }
-    return value
-  }
   return `${route}:${JSON.stringify(canonical(body))}`
+}
+
+/**
+ * A copy of a JSON value with every object's keys inserted in sorted order. The copies have no prototype, so that a
+ * `__proto__` key is an own property, as in the parsed body.
+ */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value === null || typeof value !== 'object') return value
+  const sorted: Record<string, unknown> = Object.create(null)
+  for (const key of Object.keys(value).sort()) sorted[key] = canonical((value as Record<string, unknown>)[key])
+  return sorted
 }
