@@ -70,7 +70,7 @@ const latentOf = (input: ResolvedGenerateRequest, seed: number): Uint8Array =>
  * literal with a getter, which V8 builds on a slow path: one is made for every mocked PNG.
  */
 class LazyPng implements BackendImage {
-  readonly contentType = 'image/png'
+  readonly contentType = contentTypes.png
   readonly encodeMs = 0
   readonly key: string
   readonly width: number
@@ -99,9 +99,9 @@ class LazyPng implements BackendImage {
 
 /** The store key of one image: its bytes are a pure function of these inputs, so a hash of them is a content address. */
 const keyOf = (input: ResolvedGenerateRequest, seed: number, format: OutputFormat, jpegQuality: number): string => {
-  const { prompt, width, height, image } = input
+  const { prompt, width, height, image, strength = 1 } = input
   const identity = `${prompt}\u0000${seed}\u0000${width}\u0000${height}\u0000${format}\u0000${jpegQuality}`
-  return `synthetic-${fnv64(image ? `${identity}\u0000${image.key}\u0000${input.strength ?? 1}` : identity)}.${format}`
+  return `synthetic-${fnv64(image ? `${identity}\u0000${image.key}\u0000${strength}` : identity)}.${format}`
 }
 
 /**

@@ -52,7 +52,9 @@ const COPY_NBITS = new Uint8Array(MAX_COPY + 1)
   }
 }
 
-const [DIST_1, , DIST_3] = canonicalCodes(DIST_LENGTHS) as unknown as [number, number, number]
+const DIST_CODES = canonicalCodes(DIST_LENGTHS)
+const DIST_1 = DIST_CODES[0]!
+const DIST_3 = DIST_CODES[2]!
 const DIST_NBITS = 1
 
 /** The block's header: BFINAL = 1, BTYPE = 10 (dynamic), then the two codes above, as writes of at most 24 bits. */
@@ -107,7 +109,7 @@ export function encodePng(latent: Uint8Array, width: number, height: number): Ui
 
   const up = upRows(width)
 
-  const out = scratch(pngByteLength(width, height))
+  const out = scratch(fileLength(width, height, up))
 
   out.set(PNG_SIGNATURE, 0)
   writeU32(out, 8, 13)
@@ -219,8 +221,12 @@ const PNG_OVERHEAD = 8 + 25 + 8 + 2 + 4 + 4 + 12
  */
 export function pngByteLength(width: number, height: number): number {
   checkSize(width, height)
-  const rows = height / 8
-  const bits = BLOCK_HEADER_BITS + rows * (LITERAL_BITS + (width / 8) * CELL_BITS + upRows(width).bits) + LIT_LEN[256]!
+  return fileLength(width, height, upRows(width))
+}
+
+/** The file's length for a checked size, from the size's Up-filtered rows. */
+function fileLength(width: number, height: number, up: UpRows): number {
+  const bits = BLOCK_HEADER_BITS + (height / 8) * (LITERAL_BITS + (width / 8) * CELL_BITS + up.bits) + LIT_LEN[256]!
   return PNG_OVERHEAD + Math.ceil(bits / 8)
 }
 
