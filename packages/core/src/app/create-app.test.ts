@@ -354,6 +354,33 @@ describe('POST /generate', () => {
     await Promise.resolve(answer).catch(() => {})
     expect(await (await app.request('/metrics')).text()).toMatch(/^genimage_jobs_total\{outcome="cancelled"\} 1$/m)
   })
+
+  it('lets the job run on when a caller with an Idempotency-Key hangs up, and answers its retry with the image', async () => {
+    const { backend, held, releaseAll } = heldBackend()
+    const { app, nextFinished } = build({}, {}, backend)
+    const request = (signal?: AbortSignal) =>
+      app.request('/generate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'order-7' },
+        body: JSON.stringify({ prompt: 'kept' }),
+        signal,
+      })
+    const caller = new AbortController()
+    const started = held()
+    const first = request(caller.signal)
+    const job = await started
+    caller.abort()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(job.signal.aborted).toBe(false)
+    const finished = nextFinished()
+    const retry = request()
+    releaseAll()
+    expect(await finished).toMatchObject({ id: job.id, outcome: 'succeeded' })
+    const answer = await retry
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('x-fal-request-id')).toBe(job.id)
+    await Promise.resolve(first).catch(() => {})
+  })
 })
 
 describe('/ready and drain', () => {

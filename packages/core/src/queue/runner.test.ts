@@ -127,6 +127,48 @@ describe('runJob', () => {
     }
   })
 
+  it("runs under the caller's controller when given one: the backend gets its signal, and a timeout aborts it", async () => {
+    for (const [reason, expected] of [
+      [jobErrors.dropped(100), jobErrors.dropped(100)],
+      [new Error('bye'), jobErrors.cancelled()],
+    ] as const) {
+      const controller = new AbortController()
+      const running = runJob({ backend: hanging, store: new MemoryImageStore(), job, controller })
+      controller.abort(reason)
+      await expect(running).rejects.toEqual(expected)
+    }
+    let seen: AbortSignal | undefined
+    const watching: Backend = {
+      ...hanging,
+      run: (backendJob) => {
+        seen = backendJob.signal
+        return hanging.run(backendJob)
+      },
+    }
+    const controller = new AbortController()
+    const running = runJob({ backend: watching, store: new MemoryImageStore(), job, controller, timeoutMs: 20 })
+    await expect(running).rejects.toEqual(jobErrors.timedOut(20))
+    expect(seen).toBe(controller.signal)
+    expect(controller.signal.reason).toEqual(jobErrors.timedOut(20))
+  })
+
+  it('fails at once as cancelled, without running the backend, when the controller is already aborted', async () => {
+    let runs = 0
+    const counting: Backend = {
+      ...hanging,
+      run: (backendJob) => {
+        runs += 1
+        return hanging.run(backendJob)
+      },
+    }
+    const controller = new AbortController()
+    controller.abort(new Error('gone'))
+    await expect(runJob({ backend: counting, store: new MemoryImageStore(), job, controller })).rejects.toEqual(
+      jobErrors.cancelled(),
+    )
+    expect(runs).toBe(0)
+  })
+
   it('maps a backend failure to a plain JobError by kind', async () => {
     const failing: Backend = {
       name: 'failing',

@@ -3,6 +3,7 @@ import {
   BackendError,
   type BackendImage,
   type BackendInputImage,
+  type BackendJob,
   type BackendResult,
 } from '../backend.js'
 import { contentKey } from '../store/content-key.js'
@@ -24,6 +25,11 @@ export interface RunJobOptions {
    * reason ends it as cancelled.
    */
   signal?: AbortSignal
+  /**
+   * Instead of `signal`: the controller the caller aborts the run with, as above. The run aborts it on timeout too,
+   * so one controller serves both (the embedded queue holds one per running job anyway).
+   */
+  controller?: AbortController
   /** Longest the backend may take before the run fails with 504. @default 60000 */
   timeoutMs?: number
   /** Called with each sampling step the backend reports. */
@@ -54,11 +60,14 @@ const round = (ms: number): number => Math.round(ms * 10) / 10
  * const { images } = await runJob({ backend, store, job: { id, input }, timeoutMs: 60_000 })
  */
 export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
-  const { backend, store, job, signal, timeoutMs = 60_000, onProgress, onLog, onTimeout } = options
+  const { backend, store, job, timeoutMs = 60_000, onProgress, onLog, onTimeout } = options
   const now = options.now ?? (() => performance.now())
-  const controller = new AbortController()
+  // With the caller's controller there is nothing to link: it is the run's.
+  const signal = options.controller ? undefined : options.signal
+  const controller = options.controller ?? new AbortController()
   const onAbort = (): void => controller.abort(signal?.reason)
   if (signal?.aborted) throw abortError(signal.reason)
+  if (controller.signal.aborted) throw abortError(controller.signal.reason)
   signal?.addEventListener('abort', onAbort, { once: true })
   let timedOut = false
   const timer = setTimeout(() => {
@@ -70,14 +79,16 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   try {
     const inputImage = job.input.image ? await readInputImage(store, job.input.image) : undefined
     controller.signal.throwIfAborted()
-    result = await backend.run({
+    const backendJob: { -readonly [K in keyof BackendJob]: BackendJob[K] } = {
       id: job.id,
       input: job.input,
-      ...(inputImage ? { inputImage } : {}),
       signal: controller.signal,
       reportProgress: (step, totalSteps) => onProgress?.(step, totalSteps),
       log: (message, level = 'INFO') => onLog?.({ message, level, timestamp: new Date().toISOString() }),
-    })
+    }
+    // Set after the literal rather than spread into it, which builds the object on V8's slow path.
+    if (inputImage) backendJob.inputImage = inputImage
+    result = await backend.run(backendJob)
     controller.signal.throwIfAborted()
   } catch (error) {
     if (timedOut) throw jobErrors.timedOut(timeoutMs)
@@ -108,8 +119,12 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         height: image.height,
       })
     }
-    const inferenceMs = Math.max(...result.images.map((image) => image.inferenceMs))
-    const encodeMs = result.images.reduce((sum, image) => sum + image.encodeMs, 0)
+    let inferenceMs = 0
+    let encodeMs = 0
+    for (const image of result.images) {
+      inferenceMs = Math.max(inferenceMs, image.inferenceMs)
+      encodeMs += image.encodeMs
+    }
     return { images, timings: { inference_ms: round(inferenceMs), encode_ms: round(encodeMs + now() - storeStart) } }
   } catch (error) {
     throw jobErrorOf(error)

@@ -23,6 +23,11 @@ export class MemoryImageStore implements ImageStore {
     }
     this.#images.set(key, image)
     this.#bytes += sizeOf(image)
+    if (this.#bytes > this.#maxBytes) this.#evictFor(key)
+  }
+
+  /** Forgets the least recently used images until the store fits its limit again, or only `key` is left. */
+  #evictFor(key: string): void {
     for (const [oldKey, oldImage] of this.#images) {
       if (this.#bytes <= this.#maxBytes || oldKey === key) break
       this.#images.delete(oldKey)

@@ -163,9 +163,10 @@ export function createSyntheticBackend(options: SyntheticBackendOptions = {}): B
       if (overheadMs > 0) await sleep(overheadMs / 2, signal)
       signal.throwIfAborted()
       const sampledMs = performance.now() - started
-      const images = Array.from({ length: input.num_images }, (_, index) =>
-        paint(input, input.seed + index, jpegQuality, sampledMs),
-      )
+      const images: BackendImage[] = []
+      for (let index = 0; index < input.num_images; index += 1) {
+        images.push(paint(input, input.seed + index, jpegQuality, sampledMs))
+      }
       return { images }
     },
   }

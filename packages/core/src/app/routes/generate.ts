@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
 import { jobErrors } from '../../queue/errors.js'
-import type { JobRecord } from '../../queue/port.js'
+import type { JobRecord, SubmitRequest } from '../../queue/port.js'
 import { jobErrorToProblem } from '../../queue/problems.js'
 import { sha256Hex } from '../../util/sha256.js'
 import { resolveWithExtraInputs } from '../../validation/extra-inputs.js'
@@ -33,30 +33,25 @@ export function registerGenerateRoutes(app: Hono, context: AppContext): void {
     // A digest keeps every idempotency entry small whatever the body (up to maxBodyBytes) was.
     const bodyDigest = idempotencyKey === undefined ? '' : sha256Hex(fingerprint(route, printed))
     const webhook = webhookUrl === undefined ? undefined : { url: webhookUrl, baseUrl: context.baseUrl(request) }
-    const job = await queue.submit({
-      input,
-      owner,
-      idempotencyKey,
-      fingerprint: bodyDigest,
-      ...(webhook && { webhook }),
-    })
+    const submit: SubmitRequest = { input, owner, idempotencyKey, fingerprint: bodyDigest }
+    if (webhook) submit.webhook = webhook
+    const job = await queue.submit(submit)
     return { job, owner, idempotencyKey }
   }
 
   app.post('/generate', async (c) => {
     const { job, owner, idempotencyKey } = await accept(c.req.raw, 'generate')
-    const signal = c.req.raw.signal
-    // A caller that hangs up without an idempotency key can never collect the image: free the GPU.
-    const onHangUp = (): void => {
-      if (idempotencyKey === undefined) void queue.cancel(job.id, owner).catch(() => {})
-    }
-    signal.addEventListener('abort', onHangUp, { once: true })
-    if (signal.aborted) onHangUp()
+    // A caller that hangs up without an idempotency key can never collect the image: free the GPU. One with a key
+    // may ask again, so its job runs on.
+    const signal = idempotencyKey === undefined ? c.req.raw.signal : undefined
+    const onHangUp = (): void => void queue.cancel(job.id, owner).catch(() => {})
+    signal?.addEventListener('abort', onHangUp, { once: true })
+    if (signal?.aborted) onHangUp()
     let done: JobRecord
     try {
       done = await queue.waitFor(job.id, owner)
     } finally {
-      signal.removeEventListener('abort', onHangUp)
+      signal?.removeEventListener('abort', onHangUp)
     }
     if (done.outcome !== 'succeeded') throw jobErrorToProblem(done.error ?? jobErrors.internal())
     const result = resultBody(done, context.store, (key) => context.fileUrl(c.req.raw, key))

@@ -72,7 +72,7 @@ interface Job {
   acceptedAt: number
   startedAt?: number
   finishedAt?: number
-  webhook?: JobWebhook
+  webhook: JobWebhook | undefined
   // What a job holds only while it has not completed (made when first needed, dropped when it completes): a finished
   // job stays readable for `resultTtlMs`, and a queue keeps thousands of them.
   /** Aborts its run (cancel, drop): made when it starts running. */
@@ -191,7 +191,7 @@ export class MemoryJobQueue implements JobQueue {
       logs: [],
       attempts: 0,
       acceptedAt: this.#now(),
-      ...(request.webhook && { webhook: request.webhook }),
+      webhook: request.webhook,
       controller: undefined,
       listeners: undefined,
       completion: undefined,
@@ -347,7 +347,7 @@ export class MemoryJobQueue implements JobQueue {
         backend: this.backend,
         store: this.store,
         job: { id: job.id, input: job.input },
-        signal: controller.signal,
+        controller,
         timeoutMs: this.#jobTimeoutMs,
         onProgress: (step, totalSteps) => this.#progress(job, step, totalSteps),
         onLog: (line) => job.logs.push(line),
