@@ -115,28 +115,23 @@ describe('runJob', () => {
     expect(timedOut).toBe(true)
   })
 
-  it("fails with the caller's JobError when aborted with one, else as cancelled", async () => {
-    for (const [reason, expected] of [
-      [jobErrors.dropped(100), jobErrors.dropped(100)],
-      [new Error('bye'), jobErrors.cancelled()],
-    ] as const) {
-      const controller = new AbortController()
-      const running = runJob({ backend: hanging, store: new MemoryImageStore(), job, signal: controller.signal })
-      controller.abort(reason)
-      await expect(running).rejects.toEqual(expected)
-    }
-  })
+  it.each(['signal', 'controller'] as const)(
+    "fails with the caller's JobError when its %s aborts with one, else as cancelled",
+    async (through) => {
+      for (const [reason, expected] of [
+        [jobErrors.dropped(100), jobErrors.dropped(100)],
+        [new Error('bye'), jobErrors.cancelled()],
+      ] as const) {
+        const controller = new AbortController()
+        const caller = through === 'signal' ? { signal: controller.signal } : { controller }
+        const running = runJob({ backend: hanging, store: new MemoryImageStore(), job, ...caller })
+        controller.abort(reason)
+        await expect(running).rejects.toEqual(expected)
+      }
+    },
+  )
 
-  it("runs under the caller's controller when given one: the backend gets its signal, and a timeout aborts it", async () => {
-    for (const [reason, expected] of [
-      [jobErrors.dropped(100), jobErrors.dropped(100)],
-      [new Error('bye'), jobErrors.cancelled()],
-    ] as const) {
-      const controller = new AbortController()
-      const running = runJob({ backend: hanging, store: new MemoryImageStore(), job, controller })
-      controller.abort(reason)
-      await expect(running).rejects.toEqual(expected)
-    }
+  it("hands the backend the caller's controller's signal, and aborts that controller on timeout", async () => {
     let seen: AbortSignal | undefined
     const watching: Backend = {
       ...hanging,
