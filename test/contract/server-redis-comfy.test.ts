@@ -1,23 +1,8 @@
-import { createServer } from 'node:net'
+import { freePortRange } from '../ports.js'
 import { roundRobinFetch, startTopology } from '../scale/topology.js'
-import { fakeComfyDir, freePort, groupSettings } from './server-target.js'
+import { fakeComfyDir, groupSettings } from './server-target.js'
 import { defineContractSuite } from './suite.js'
 import type { ContractTarget } from './target.js'
-
-const isFree = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-
-/** A base port whose successor is free too: a worker's two instances listen on COMFYUI_PORT and COMFYUI_PORT + 1. */
-async function twoFreePorts(): Promise<number> {
-  for (;;) {
-    const base = await freePort()
-    if (base < 65_535 && (await isFree(base + 1))) return base
-  }
-}
 
 /** Resolves once the worker answers `/ready` with 200 (its pool started), so every test sees both workers. */
 async function workerReady(url: string): Promise<void> {
@@ -61,7 +46,7 @@ const target: ContractTarget = {
     })
     try {
       for (let index = 0; index < 2; index += 1)
-        await topology.add('worker', { COMFYUI_PORT: String(await twoFreePorts()) })
+        await topology.add('worker', { COMFYUI_PORT: String(await freePortRange(2)) })
       await topology.ready()
       await Promise.all(topology.workers.map((worker) => workerReady(worker.url)))
     } catch (error) {

@@ -1,15 +1,14 @@
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fakeComfyCommand } from '@genimage/fake-comfyui'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
+import { freePortRange } from '../../../test/ports.js'
 import type { ComfyPool } from '../src/comfyui/index.js'
 import { loadConfig } from '../src/config/index.js'
 import { createGenimageServer } from '../src/create-server.js'
-import { freePort } from './fixtures/free-port.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const cleanups: (() => Promise<unknown>)[] = []
@@ -17,13 +16,6 @@ const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!()
 })
-
-const isFree = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
 
 async function until<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
   for (let i = 0; i < 400; i++) {
@@ -60,8 +52,7 @@ async function heldComfyDir(): Promise<{ dir: string; hold(): Promise<void>; rel
 describe('the server over a pool of two supervised fake ComfyUI processes', () => {
   it('every instance down: /ready answers 503, accepted jobs wait, and both come back to serve them', async () => {
     const comfy = await heldComfyDir()
-    let comfyPort = await freePort()
-    while (!(await isFree(comfyPort + 1))) comfyPort = await freePort()
+    const comfyPort = await freePortRange(2)
     const request = loadConfig([], {
       PORT: '0',
       HOST: '127.0.0.1',

@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,6 +6,7 @@ import { type BackendJob, MetricsRegistry, type ResolvedGenerateRequest } from '
 import { fakeComfyCommand } from '@genimage/fake-comfyui'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
+import { freePortRange } from '../../../test/ports.js'
 import {
   type ComfyInstance,
   createComfyInstance,
@@ -18,7 +18,6 @@ import {
   visibleGpus,
 } from '../src/comfyui/index.js'
 import { ConfigError, loadConfig } from '../src/config/index.js'
-import { freePort } from './fixtures/free-port.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const silent = pino({ level: 'silent' })
@@ -27,23 +26,6 @@ const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!()
 })
-
-const isFree = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-
-/** A port p such that p … p + count − 1 were all free a moment ago (a pool listens on consecutive ports). */
-async function freePortRange(count: number): Promise<number> {
-  for (;;) {
-    const base = await freePort()
-    if (base + count - 1 > 65_535) continue
-    const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => isFree(base + 1 + i)))
-    if (rest.every(Boolean)) return base
-  }
-}
 
 async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
   for (let i = 0; i < 400; i++) {
