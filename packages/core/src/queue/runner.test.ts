@@ -8,6 +8,12 @@ import { runJob } from './runner.js'
 
 const job = { id: 'job-1', input: resolveGenerateRequest({ prompt: 'a fox', seed: 3, width: 256, height: 256 }) }
 
+/** Abort reasons and the error a run fails with for each: a JobError is kept, anything else is a cancel. */
+const abortReasons = [
+  [jobErrors.dropped(100), jobErrors.dropped(100)],
+  [new Error('bye'), jobErrors.cancelled()],
+] as const
+
 /** A backend that never finishes until aborted. */
 const hanging: Backend = {
   name: 'hanging',
@@ -118,10 +124,7 @@ describe('runJob', () => {
   it.each(['signal', 'controller'] as const)(
     "fails with the caller's JobError when its %s aborts with one, else as cancelled",
     async (through) => {
-      for (const [reason, expected] of [
-        [jobErrors.dropped(100), jobErrors.dropped(100)],
-        [new Error('bye'), jobErrors.cancelled()],
-      ] as const) {
+      for (const [reason, expected] of abortReasons) {
         const controller = new AbortController()
         const caller = through === 'signal' ? { signal: controller.signal } : { controller }
         const running = runJob({ backend: hanging, store: new MemoryImageStore(), job, ...caller })
@@ -147,22 +150,28 @@ describe('runJob', () => {
     expect(controller.signal.reason).toEqual(jobErrors.timedOut(20))
   })
 
-  it('fails at once as cancelled, without running the backend, when the controller is already aborted', async () => {
-    let runs = 0
-    const counting: Backend = {
-      ...hanging,
-      run: (backendJob) => {
-        runs += 1
-        return hanging.run(backendJob)
-      },
-    }
-    const controller = new AbortController()
-    controller.abort(new Error('gone'))
-    await expect(runJob({ backend: counting, store: new MemoryImageStore(), job, controller })).rejects.toEqual(
-      jobErrors.cancelled(),
-    )
-    expect(runs).toBe(0)
-  })
+  it.each(['signal', 'controller'] as const)(
+    "fails at once with the reason's error, without running the backend, when the caller's %s is already aborted",
+    async (through) => {
+      for (const [reason, expected] of abortReasons) {
+        let runs = 0
+        const counting: Backend = {
+          ...hanging,
+          run: (backendJob) => {
+            runs += 1
+            return hanging.run(backendJob)
+          },
+        }
+        const controller = new AbortController()
+        controller.abort(reason)
+        const caller = through === 'signal' ? { signal: controller.signal } : { controller }
+        await expect(runJob({ backend: counting, store: new MemoryImageStore(), job, ...caller })).rejects.toEqual(
+          expected,
+        )
+        expect(runs).toBe(0)
+      }
+    },
+  )
 
   it('maps a backend failure to a plain JobError by kind', async () => {
     const failing: Backend = {

@@ -66,9 +66,9 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const signal = options.controller ? undefined : options.signal
   const controller = options.controller ?? new AbortController()
   const onAbort = (): void => controller.abort(signal?.reason)
-  if (signal?.aborted) throw abortError(signal.reason)
+  if (signal?.aborted) onAbort()
+  else signal?.addEventListener('abort', onAbort, { once: true })
   if (controller.signal.aborted) throw abortError(controller.signal.reason)
-  signal?.addEventListener('abort', onAbort, { once: true })
   let timedOut = false
   const timer = setTimeout(() => {
     timedOut = true
